@@ -1,0 +1,47 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/**
+ * Every setting of the service, as read from the config file (camelCase keys) and from the
+ * environment (`INTEGRATIONS_` + upper snake case). The environment wins over the file.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on.' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'TCP port to listen on.' }),
+    dataDir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Directory of the SQLite database, the generated admin token and key files.',
+    }),
+    databaseUrl: Type.Union([Type.String({ pattern: '^(postgres|postgresql|sqlite)://' }), Type.Null()], {
+      default: null,
+      description:
+        'A postgres:// URL selects PostgreSQL; unset means SQLite in the data directory. Also read from DATABASE_URL.',
+    }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info', description: 'Minimum level of log lines written to standard output.' },
+    ),
+    plugins: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'External plugins to load at start-up: npm module names or file paths.',
+    }),
+    shutdownTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10_000,
+      description: 'How long SIGTERM waits for in-flight requests before closing anyway.',
+    }),
+    adminToken: Type.Union([Type.String({ minLength: 32 }), Type.Null()], {
+      default: null,
+      description:
+        'Admin token of tenant `default`, created on first start when no token exists. Environment only; generated when unset.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** Keys that may only come from the environment, never from a config file (they are secrets). */
+export const ENV_ONLY_KEYS: ReadonlySet<keyof Config> = new Set(['adminToken']);

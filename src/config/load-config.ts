@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../core/errors.js';
+import { type Config, ConfigSchema, ENV_ONLY_KEYS } from './config.js';
+
+const ENV_PREFIX = 'INTEGRATIONS_';
+/** Environment variables with the prefix that are not config keys. */
+const NON_KEY_VARIABLES = new Set(['INTEGRATIONS_CONFIG', 'INTEGRATIONS_TEST_REQUIRE_SERVICES']);
+
+const envName = (key: string): string => ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+const KEYS = Object.keys(ConfigSchema.properties) as (keyof Config)[];
+const KEY_BY_ENV = new Map(KEYS.map((key) => [envName(key), key]));
+
+/**
+ * Reads the configuration once at start-up: defaults, then the file named by `INTEGRATIONS_CONFIG`
+ * (YAML or JSON), then `INTEGRATIONS_*` variables and `DATABASE_URL`. Unknown keys and invalid values
+ * stop the start with a message naming them.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = {}): Config {
+  const fromFile = env.INTEGRATIONS_CONFIG ? readConfigFile(env.INTEGRATIONS_CONFIG) : {};
+  const fromEnv = readEnv(env);
+  const merged: Record<string, unknown> = { ...fromFile, ...fromEnv, ...overrides };
+  for (const key of Object.keys(merged)) {
+    if (merged[key] === undefined) delete merged[key];
+  }
+  const withDefaults = Value.Default(ConfigSchema, merged);
+  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
+  if (errors.length > 0) {
+    const lines = errors.slice(0, 10).map((error) => {
+      const key = error.path.split('/')[1] ?? '';
+      const source = key in fromEnv ? ` (from ${envName(key)})` : key in fromFile ? ' (from the config file)' : '';
+      return error.path === '' || !key
+        ? error.message
+        : `${error.path.slice(1)}${source}: ${error.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+  }
+  return withDefaults as Config;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`cannot read config file ${absolute}: ${(cause as Error).message}`, { cause });
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(absolute) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new ConfigError(`config file ${absolute} is not valid: ${(cause as Error).message}`, { cause });
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${absolute} must hold a mapping of keys to values`);
+  }
+  const record = parsed as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!KEYS.includes(key as keyof Config)) {
+      throw new ConfigError(`config file ${absolute}: unknown key '${key}' (known keys: ${KEYS.join(', ')})`);
+    }
+    if (ENV_ONLY_KEYS.has(key as keyof Config)) {
+      throw new ConfigError(`config file ${absolute}: '${key}' is a secret and may only be set as ${envName(key)}`);
+    }
+  }
+  return record;
+}
+
+function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || NON_KEY_VARIABLES.has(name) || raw === undefined) continue;
+    const key = KEY_BY_ENV.get(name);
+    if (!key) {
+      throw new ConfigError(
+        `unknown environment variable ${name} (known: ${[...KEY_BY_ENV.keys(), ...NON_KEY_VARIABLES].join(', ')})`,
+      );
+    }
+    result[key] = coerce(key, raw);
+  }
+  if (env.DATABASE_URL && result.databaseUrl === undefined) result.databaseUrl = env.DATABASE_URL;
+  return result;
+}
+
+/** Turns an environment string into the type the schema expects; leaves validation to the schema. */
+function coerce(key: keyof Config, raw: string): unknown {
+  const schema = ConfigSchema.properties[key] as { type?: string };
+  if (schema.type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (schema.type === 'array') return raw.split(',').map((item) => item.trim()).filter(Boolean);
+  return raw;
+}
+
+/** The environment variable that sets a config key, for docs and messages. */
+export { envName as configKeyToEnvName };

@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency-repository.js';
+import { createIntegrationRepository, type IntegrationRepository } from './integration-repository.js';
+import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
+import type { Tables } from './tables.js';
+import { createTokenRepository, type TokenRepository } from './token-repository.js';
+
+/** Every repository, bound to one connection or transaction. */
+export interface Repositories {
+  readonly integrations: IntegrationRepository;
+  readonly tokens: TokenRepository;
+  readonly outbox: OutboxRepository;
+  readonly idempotency: IdempotencyRepository;
+}
+
+/** The repositories outside any transaction, and a way to run work in one. */
+export interface Store extends Repositories {
+  readonly database: Database;
+  /** Runs `work` in one transaction: all of its writes commit together or none do. */
+  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
+}
+
+function repositories(db: Kysely<Tables>): Repositories {
+  return {
+    integrations: createIntegrationRepository(db),
+    tokens: createTokenRepository(db),
+    outbox: createOutboxRepository(db),
+    idempotency: createIdempotencyRepository(db),
+  };
+}
+
+/**
+ * @example
+ * const store = createStore(openDatabase({ url: null, dataDir: './data' }));
+ * await store.transaction(async (tx) => { await tx.integrations.insert(integration); await tx.outbox.append(event); });
+ */
+export function createStore(database: Database): Store {
+  return {
+    ...repositories(database.db),
+    database,
+    transaction: (work) => database.db.transaction().execute((trx) => work(repositories(trx))),
+  };
+}
