@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from '../core/string-enum.js';
 
 /**
  * Every setting of the service, as read from the config file (camelCase keys) and from the
@@ -18,10 +19,10 @@ export const ConfigSchema = Type.Object(
       description:
         'A postgres:// URL selects PostgreSQL; unset means SQLite in the data directory. Also read from DATABASE_URL.',
     }),
-    logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-      { default: 'info', description: 'Minimum level of log lines written to standard output.' },
-    ),
+    logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
+      default: 'info',
+      description: 'Minimum level of log lines written to standard output.',
+    }),
     plugins: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description: 'External plugins to load at start-up: npm module names or file paths.',

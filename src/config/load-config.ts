@@ -34,10 +34,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
   if (errors.length > 0) {
     const lines = errors.slice(0, 10).map((error) => {
       const key = error.path.split('/')[1] ?? '';
-      const source = key in fromEnv ? ` (from ${envName(key)})` : key in fromFile ? ' (from the config file)' : '';
-      return error.path === '' || !key
-        ? error.message
-        : `${error.path.slice(1)}${source}: ${error.message}`;
+      const source =
+        key in fromEnv ? ` (from ${envName(key)})` : key in fromFile ? ' (from the config file)' : '';
+      return error.path === '' || !key ? error.message : `${error.path.slice(1)}${source}: ${error.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
   }
@@ -68,7 +67,9 @@ function readConfigFile(path: string): Record<string, unknown> {
       throw new ConfigError(`config file ${absolute}: unknown key '${key}' (known keys: ${KEYS.join(', ')})`);
     }
     if (ENV_ONLY_KEYS.has(key as keyof Config)) {
-      throw new ConfigError(`config file ${absolute}: '${key}' is a secret and may only be set as ${envName(key)}`);
+      throw new ConfigError(
+        `config file ${absolute}: '${key}' is a secret and may only be set as ${envName(key)}`,
+      );
     }
   }
   return record;
@@ -94,7 +95,11 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
 function coerce(key: keyof Config, raw: string): unknown {
   const schema = ConfigSchema.properties[key] as { type?: string };
   if (schema.type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
-  if (schema.type === 'array') return raw.split(',').map((item) => item.trim()).filter(Boolean);
+  if (schema.type === 'array')
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   return raw;
 }
 

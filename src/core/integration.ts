@@ -3,7 +3,14 @@
  */
 
 /** What kind of outside system an integration connects to. */
-export const INTEGRATION_TYPES = ['scm', 'registry', 'ci', 'runtime_host', 'repo_source', 'feed_mirror'] as const;
+export const INTEGRATION_TYPES = [
+  'scm',
+  'registry',
+  'ci',
+  'runtime_host',
+  'repo_source',
+  'feed_mirror',
+] as const;
 export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
 
 /** The last known health of a connection. */
@@ -35,7 +42,7 @@ export interface Integration {
   readonly endpoint: string;
   readonly authRef: string | null;
   readonly config: Readonly<Record<string, unknown>>;
-  readonly tags: readonly string[];
+  readonly tags: string[];
   readonly owner: string | null;
   readonly enabled: boolean;
   readonly status: IntegrationStatus;

@@ -31,7 +31,8 @@ export interface DatabaseOptions {
  * const database = openDatabase({ url: process.env.DATABASE_URL ?? null, dataDir: './data' });
  */
 export function openDatabase(options: DatabaseOptions): Database {
-  if (options.url && /^postgres(ql)?:\/\//.test(options.url)) return openPostgres(options.url, options.poolSize);
+  if (options.url && /^postgres(ql)?:\/\//.test(options.url))
+    return openPostgres(options.url, options.poolSize);
   const filename = options.url?.startsWith('sqlite://')
     ? options.url.slice('sqlite://'.length)
     : join(options.dataDir, 'integrations.db');
@@ -46,7 +47,12 @@ function openSqlite(filename: string): Database {
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) });
-  return { db, dialect: 'sqlite', location: filename === ':memory:' ? filename : resolve(filename), close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    location: filename === ':memory:' ? filename : resolve(filename),
+    close: () => db.destroy(),
+  };
 }
 
 function openPostgres(url: string, poolSize = 10): Database {

@@ -6,7 +6,12 @@ import type { Tables } from './tables.js';
 export type IdempotencyClaim =
   | { readonly state: 'claimed' }
   | { readonly state: 'in_progress'; readonly fingerprint: string }
-  | { readonly state: 'completed'; readonly fingerprint: string; readonly statusCode: number; readonly body: string };
+  | {
+      readonly state: 'completed';
+      readonly fingerprint: string;
+      readonly statusCode: number;
+      readonly body: string;
+    };
 
 export interface IdempotencyRepository {
   /** Claims `key` for a request with `fingerprint`, or reports what an earlier request left. */
@@ -33,7 +38,14 @@ export function createIdempotencyRepository(db: Kysely<Tables>): IdempotencyRepo
       try {
         await db
           .insertInto('idempotency_keys')
-          .values({ tenant_id: tenantId, key, fingerprint, status_code: null, response_body: null, created_at: now })
+          .values({
+            tenant_id: tenantId,
+            key,
+            fingerprint,
+            status_code: null,
+            response_body: null,
+            created_at: now,
+          })
           .execute();
         return { state: 'claimed' };
       } catch (error) {
@@ -44,7 +56,12 @@ export function createIdempotencyRepository(db: Kysely<Tables>): IdempotencyRepo
       if (row.status_code === null || row.response_body === null) {
         return { state: 'in_progress', fingerprint: row.fingerprint };
       }
-      return { state: 'completed', fingerprint: row.fingerprint, statusCode: row.status_code, body: row.response_body };
+      return {
+        state: 'completed',
+        fingerprint: row.fingerprint,
+        statusCode: row.status_code,
+        body: row.response_body,
+      };
     },
 
     async complete(tenantId, key, statusCode, body) {
@@ -57,11 +74,18 @@ export function createIdempotencyRepository(db: Kysely<Tables>): IdempotencyRepo
     },
 
     async release(tenantId, key) {
-      await db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).execute();
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('tenant_id', '=', tenantId)
+        .where('key', '=', key)
+        .execute();
     },
 
     async prune(before) {
-      const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
+      const result = await db
+        .deleteFrom('idempotency_keys')
+        .where('created_at', '<', before)
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

@@ -37,7 +37,13 @@ export function createIntegrationRepository(db: Kysely<Tables>): IntegrationRepo
     if (integration.tags.length === 0) return;
     await db
       .insertInto('integration_tags')
-      .values(integration.tags.map((tag) => ({ tenant_id: integration.tenantId, integration_id: integration.id, tag })))
+      .values(
+        integration.tags.map((tag) => ({
+          tenant_id: integration.tenantId,
+          integration_id: integration.id,
+          tag,
+        })),
+      )
       .execute();
   }
 

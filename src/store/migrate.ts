@@ -25,14 +25,18 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
     const result: MigrationResultSet = await migrator.migrateToLatest();
     if (!result.error) return (result.results ?? []).map((r) => r.migrationName);
     const busy = (result.error as { code?: string }).code?.startsWith('SQLITE_BUSY');
-    if (!busy || attempt >= 20) throw new Error(`database migration failed: ${String(result.error)}`, { cause: result.error });
+    if (!busy || attempt >= 20)
+      throw new Error(`database migration failed: ${String(result.error)}`, { cause: result.error });
     await new Promise((done) => setTimeout(done, 50 * attempt));
   }
 }
 
 /** Whether every known migration has been applied (for readiness). */
 export async function isMigrated(database: Database): Promise<boolean> {
-  const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations(database) } });
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations(database) },
+  });
   const all = await migrator.getMigrations();
   return all.every((m) => m.executedAt !== undefined);
 }

@@ -9,7 +9,7 @@ export interface StoredToken {
   readonly tenantId: string;
   readonly name: string;
   readonly tokenHash: string;
-  readonly scopes: readonly Scope[];
+  readonly scopes: Scope[];
   readonly createdAt: string;
   readonly createdBy: string;
   readonly lastUsedAt: string | null;
@@ -46,7 +46,11 @@ export function createTokenRepository(db: Kysely<Tables>): TokenRepository {
     },
 
     async findByHash(tokenHash) {
-      const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('api_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
       return row && fromRow(row);
     },
 

@@ -30,12 +30,18 @@ export function catalogMigration(types: ColumnTypes) {
         .addColumn('updated_by', 'text', (c) => c.notNull())
         .addUniqueConstraint('integrations_tenant_name_key', ['tenant_id', 'name'])
         .execute();
-      await db.schema.createIndex('integrations_tenant_id_idx').on('integrations').columns(['tenant_id', 'id']).execute();
+      await db.schema
+        .createIndex('integrations_tenant_id_idx')
+        .on('integrations')
+        .columns(['tenant_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('integration_tags')
         .addColumn('tenant_id', 'text', (c) => c.notNull())
-        .addColumn('integration_id', types.id, (c) => c.notNull().references('integrations.id').onDelete('cascade'))
+        .addColumn('integration_id', types.id, (c) =>
+          c.notNull().references('integrations.id').onDelete('cascade'),
+        )
         .addColumn('tag', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('integration_tags_pkey', ['integration_id', 'tag'])
         .execute();
@@ -57,7 +63,11 @@ export function catalogMigration(types: ColumnTypes) {
         .addColumn('last_used_at', types.timestamp)
         .addColumn('revoked_at', types.timestamp)
         .execute();
-      await db.schema.createIndex('api_tokens_tenant_idx').on('api_tokens').columns(['tenant_id', 'id']).execute();
+      await db.schema
+        .createIndex('api_tokens_tenant_idx')
+        .on('api_tokens')
+        .columns(['tenant_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('outbox')
@@ -69,7 +79,11 @@ export function catalogMigration(types: ColumnTypes) {
         .addColumn('created_at', types.timestamp, (c) => c.notNull())
         .addColumn('delivered_at', types.timestamp)
         .execute();
-      await db.schema.createIndex('outbox_undelivered_idx').on('outbox').columns(['delivered_at', 'id']).execute();
+      await db.schema
+        .createIndex('outbox_undelivered_idx')
+        .on('outbox')
+        .columns(['delivered_at', 'id'])
+        .execute();
 
       await db.schema
         .createTable('idempotency_keys')

@@ -1,0 +1,30 @@
+import type { SwaggerOptions } from '@fastify/swagger';
+
+/** The OpenAPI 3 document's frame; paths come from the route schemas. */
+export function openApiDocument(version: string): SwaggerOptions {
+  return {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Integrations catalog API',
+        version,
+        description:
+          'Connections to SCM platforms, container registries, CI systems and runtime hosts: registration, ' +
+          'credentials by reference, health, lifecycle events and scan annotations. Every /api/v1 request ' +
+          'carries `Authorization: Bearer <token>`; each token belongs to one tenant and sees only its data.',
+      },
+      components: {
+        securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } },
+      },
+      tags: [
+        { name: 'integrations', description: 'Registering and managing connections.' },
+        { name: 'providers', description: 'The provider plugins this service runs.' },
+        { name: 'tokens', description: 'API tokens of the caller’s tenant (admin scope).' },
+        { name: 'system', description: 'Liveness, readiness, metrics and this document.' },
+      ],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`),
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { createInMemoryPlugin } from '../providers/in-memory/plugin.js';
+import { asConnectorPlugin, type ConnectorPlugin } from './contracts.js';
+
+/**
+ * Every built-in provider, in one explicit list. A test fails when a folder under `providers/` is
+ * missing from it.
+ */
+export function builtinPlugins(): ConnectorPlugin[] {
+  return [asConnectorPlugin(createInMemoryPlugin())];
+}
+
+/** The provider folders the list above covers, checked against `src/providers/*` by a test. */
+export const BUILTIN_PROVIDER_FOLDERS = ['in-memory'] as const;

@@ -1,0 +1,222 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { HealthStatus, IntegrationType } from '../core/integration.js';
+import type { Logger } from '../core/logger.js';
+
+/**
+ * The contracts between the catalog and its providers, after the design's `IIntegrationConnectorPlugin`,
+ * `IScmAnnotationClient` and `IRegistryConnector`, with the same field names in camelCase.
+ *
+ * A provider is a plain object. The base contract is small; SCM and registry abilities are separate
+ * interfaces that a plugin offers through `scm` and `registry`.
+ */
+
+/** Whether a plugin can run here, and if not, why (the design's `IAvailabilityPlugin`). */
+export interface Availability {
+  readonly available: boolean;
+  readonly reason?: string;
+}
+
+/** What a plugin can do, so callers and the console know what to offer. */
+export const CAPABILITIES = [
+  'test_connection',
+  'health_check',
+  'scm.comment',
+  'scm.status',
+  'scm.check_run',
+  'registry.repositories',
+  'registry.tags',
+  'registry.resolve',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** The saved (or about to be saved) registration a plugin works on. Never holds a plaintext secret. */
+export interface IntegrationConfig<TConfig = Record<string, unknown>> {
+  readonly id: string | null;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly type: IntegrationType;
+  readonly endpoint: string;
+  readonly authRef: string | null;
+  /** Provider-specific settings, already validated against the plugin's schema, defaults filled. */
+  readonly config: TConfig;
+}
+
+/** Everything a plugin gets from the catalog for one operation. */
+export interface PluginContext<TConfig = Record<string, unknown>> {
+  readonly integration: IntegrationConfig<TConfig>;
+  readonly logger: Logger;
+  /** Aborted when the caller gives up or the operation's deadline passes. */
+  readonly signal: AbortSignal;
+  readonly now: () => Date;
+}
+
+/** One step of a connection test, so a user sees which step failed and what to fix. */
+export interface ConnectionCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+export interface TestConnectionResult {
+  readonly success: boolean;
+  readonly message: string;
+  readonly checks: readonly ConnectionCheck[];
+}
+
+export interface HealthCheckResult {
+  readonly status: Exclude<HealthStatus, 'unknown'>;
+  readonly message: string;
+}
+
+/** The base contract every provider meets. */
+export interface ConnectorPlugin<TConfig = Record<string, unknown>> {
+  /** Snake-case id stored with each integration, e.g. `github_app`. */
+  readonly provider: string;
+  readonly displayName: string;
+  /** The integration types this provider serves (most serve one). */
+  readonly types: readonly [IntegrationType, ...IntegrationType[]];
+  /** JSON Schema of `config`; validated on create and update, defaults filled. */
+  readonly configSchema: TSchema;
+  readonly capabilities: readonly Capability[];
+  checkAvailability(): Availability | Promise<Availability>;
+  testConnection(context: PluginContext<TConfig>): Promise<TestConnectionResult>;
+  checkHealth(context: PluginContext<TConfig>): Promise<HealthCheckResult>;
+  /** Present when the provider can annotate pull requests. */
+  scm?(context: PluginContext<TConfig>): ScmAnnotationClient;
+  /** Present when the provider is a container registry. */
+  registry?(context: PluginContext<TConfig>): RegistryConnector;
+}
+
+// --- SCM annotation -------------------------------------------------------------------------------
+
+/**
+ * The outcome of one SCM operation. Operations never throw for outside failures: they classify them.
+ * `isTransient` says a retry may help; `skippedOffline` that nothing was sent because the service is offline.
+ */
+export interface ScmOperationResult<T> {
+  readonly success: boolean;
+  readonly result?: T;
+  readonly errorMessage?: string;
+  readonly isTransient: boolean;
+  readonly skippedOffline: boolean;
+}
+
+/** What an `ensure` write did: a second run with the same input reports `unchanged`. */
+export type WriteAction = 'created' | 'updated' | 'unchanged';
+
+export interface ScmCommentRequest {
+  readonly owner: string;
+  readonly repository: string;
+  readonly pullRequestNumber: number;
+  readonly body: string;
+  /** Update this comment instead of finding our own. */
+  readonly commentId?: string;
+  /** Find our earlier comment and update it instead of adding another (default true). */
+  readonly updateExisting?: boolean;
+}
+
+export interface ScmCommentResponse {
+  readonly commentId: string;
+  readonly url: string | null;
+  readonly action: WriteAction;
+}
+
+export const SCM_STATUS_STATES = ['pending', 'success', 'failure', 'error'] as const;
+export type ScmStatusState = (typeof SCM_STATUS_STATES)[number];
+
+export interface ScmStatusRequest {
+  readonly owner: string;
+  readonly repository: string;
+  readonly commitSha: string;
+  readonly state: ScmStatusState;
+  readonly context: string;
+  readonly description?: string;
+  readonly targetUrl?: string;
+}
+
+export interface ScmStatusResponse {
+  readonly statusId: string | null;
+  readonly url: string | null;
+  readonly action: WriteAction;
+}
+
+export type ScmAnnotationLevel = 'notice' | 'warning' | 'failure';
+
+export interface ScmCheckRunAnnotation {
+  readonly path: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly annotationLevel: ScmAnnotationLevel;
+  readonly message: string;
+  readonly title?: string;
+}
+
+export interface ScmCheckRunRequest {
+  readonly owner: string;
+  readonly repository: string;
+  readonly headSha: string;
+  readonly name: string;
+  /** `queued`, `in_progress` or `completed`. */
+  readonly status?: string;
+  /** `success`, `failure`, `neutral`, ... when completed. */
+  readonly conclusion?: string;
+  readonly summary?: string;
+  readonly text?: string;
+  readonly annotations?: readonly ScmCheckRunAnnotation[];
+}
+
+export interface ScmCheckRunResponse {
+  readonly checkRunId: string;
+  readonly url: string | null;
+  readonly annotationsPosted: number;
+}
+
+/** Posting scan results back into pull requests and commits. */
+export interface ScmAnnotationClient {
+  postComment(request: ScmCommentRequest): Promise<ScmOperationResult<ScmCommentResponse>>;
+  postStatus(request: ScmStatusRequest): Promise<ScmOperationResult<ScmStatusResponse>>;
+  createCheckRun(request: ScmCheckRunRequest): Promise<ScmOperationResult<ScmCheckRunResponse>>;
+}
+
+// --- Registry -------------------------------------------------------------------------------------
+
+export interface PageOf<T> {
+  readonly items: readonly T[];
+  /** Pass back to get the next page; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+export interface PageOptions {
+  readonly pageSize?: number;
+  readonly cursor?: string;
+}
+
+export interface PlatformManifest {
+  readonly digest: string;
+  readonly os: string;
+  readonly architecture: string;
+  readonly variant?: string;
+}
+
+export interface ResolvedReference {
+  readonly digest: string;
+  readonly mediaType: string;
+  /** For an image index, the platforms it points to. */
+  readonly platforms?: readonly PlatformManifest[];
+}
+
+/** Reading a container registry. */
+export interface RegistryConnector {
+  listRepositories(options?: PageOptions): Promise<PageOf<string>>;
+  listTags(repository: string, options?: PageOptions): Promise<PageOf<string>>;
+  /** Resolves a tag or digest to the manifest digest and media type. */
+  resolveReference(repository: string, reference: string): Promise<ResolvedReference>;
+}
+
+/**
+ * Widens a plugin typed by its own config to the type the registry holds. Sound because the registry
+ * validates `config` against `configSchema` before any call reaches the plugin.
+ */
+export function asConnectorPlugin<TConfig>(plugin: ConnectorPlugin<TConfig>): ConnectorPlugin {
+  return plugin as unknown as ConnectorPlugin;
+}

@@ -1,0 +1,38 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from '../../core/string-enum.js';
+
+/** Settings of the in-memory provider: everything it does is scripted here. */
+export const InMemoryConfigSchema = Type.Object(
+  {
+    health: StringEnum(['healthy', 'degraded', 'failing', 'slow'] as const, {
+      default: 'healthy',
+      description: 'What health checks and connection tests report.',
+    }),
+    delayMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 0,
+      description: 'How long each check takes; `slow` waits at least 5 seconds.',
+    }),
+    message: Type.Optional(Type.String({ maxLength: 1000, description: 'Message reported by checks.' })),
+    scmFailure: StringEnum(['none', 'transient', 'permanent'] as const, {
+      default: 'none',
+      description: 'Makes every SCM operation fail in this way.',
+    }),
+    images: Type.Array(
+      Type.Object(
+        {
+          repository: Type.String({ minLength: 1, maxLength: 255 }),
+          tag: Type.String({ minLength: 1, maxLength: 128 }),
+          digest: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
+          mediaType: Type.String({ default: 'application/vnd.oci.image.manifest.v1+json' }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], maxItems: 10_000, description: 'Images the in-memory registry serves.' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type InMemoryConfig = Static<typeof InMemoryConfigSchema>;
