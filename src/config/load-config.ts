@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { Value } from '@sinclair/typebox/value';
+import AjvModule from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { type Config, ConfigSchema, ENV_ONLY_KEYS } from './config.js';
@@ -10,6 +10,11 @@ const ENV_PREFIX = 'INTEGRATIONS_';
 const NON_KEY_VARIABLES = new Set(['INTEGRATIONS_CONFIG', 'INTEGRATIONS_TEST_REQUIRE_SERVICES']);
 
 const envName = (key: string): string => ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+// ajv is CommonJS with a default export.
+const validateConfig = new AjvModule.default({ useDefaults: true, allErrors: true, strict: false }).compile(
+  ConfigSchema,
+);
 
 const KEYS = Object.keys(ConfigSchema.properties) as (keyof Config)[];
 const KEY_BY_ENV = new Map(KEYS.map((key) => [envName(key), key]));
@@ -29,18 +34,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
   for (const key of Object.keys(merged)) {
     if (merged[key] === undefined) delete merged[key];
   }
-  const withDefaults = Value.Default(ConfigSchema, merged);
-  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
-  if (errors.length > 0) {
-    const lines = errors.slice(0, 10).map((error) => {
-      const key = error.path.split('/')[1] ?? '';
+  if (!validateConfig(merged)) {
+    const lines = (validateConfig.errors ?? []).slice(0, 10).map((error) => {
+      const key = error.instancePath.split('/')[1] ?? '';
       const source =
         key in fromEnv ? ` (from ${envName(key)})` : key in fromFile ? ' (from the config file)' : '';
-      return error.path === '' || !key ? error.message : `${error.path.slice(1)}${source}: ${error.message}`;
+      const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
+      const message = allowed ? `must be one of ${allowed.join(', ')}` : error.message;
+      return key ? `${error.instancePath.slice(1)}${source}: ${message}` : `${message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
   }
-  return withDefaults as Config;
+  return merged as Config;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

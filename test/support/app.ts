@@ -1,0 +1,68 @@
+import type { InjectOptions } from 'fastify';
+import { type App, createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { Scope } from '../../src/core/scopes.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { ConnectorPlugin } from '../../src/plugins/contracts.js';
+import type { TestDatabaseTarget } from './databases.js';
+
+/** A running app on a fresh database, with an admin token of tenant `default`. */
+export interface TestApp {
+  readonly app: App;
+  readonly adminToken: string;
+  /** Makes a token for any tenant and scopes. */
+  token(tenantId: string, scopes?: Scope[]): Promise<string>;
+  /** `inject` with a bearer token and JSON body, returning status, headers and parsed body. */
+  request(
+    options: InjectOptions & { token?: string | null },
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: any }>;
+  dispose(): Promise<void>;
+}
+
+export const ADMIN_TOKEN = `intg_${'a'.repeat(43)}`;
+
+export async function startTestApp(
+  target: TestDatabaseTarget,
+  options: { builtins?: ConnectorPlugin[] } = {},
+): Promise<TestApp> {
+  const created = await target.create();
+  const config = loadConfig(
+    {},
+    { dataDir: created.dataDir, databaseUrl: created.url, adminToken: ADMIN_TOKEN, logLevel: 'silent' },
+  );
+  const app = await createApp(config, {
+    logger: createLogger('silent'),
+    processMetrics: false,
+    builtins: options.builtins,
+  });
+  return {
+    app,
+    adminToken: ADMIN_TOKEN,
+    async token(tenantId, scopes = ['integrations:admin']) {
+      const { token } = await app.tokens.create({
+        tenantId,
+        name: `test-${tenantId}`,
+        scopes,
+        createdBy: 'test',
+      });
+      return token;
+    },
+    async request({ token, ...options }) {
+      const headers: Record<string, string> = { ...(options.headers as Record<string, string>) };
+      const bearer = token === undefined ? ADMIN_TOKEN : token;
+      if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+      const response = await app.api.inject({ ...options, headers });
+      let body: unknown = response.body;
+      try {
+        body = response.body ? JSON.parse(response.body) : undefined;
+      } catch {
+        // not JSON (metrics, docs): keep the text
+      }
+      return { status: response.statusCode, headers: response.headers, body };
+    },
+    async dispose() {
+      await app.close();
+      await created.dispose();
+    },
+  };
+}
