@@ -13,21 +13,26 @@ function migrations(database: Database): Record<string, Migration> {
 
 /**
  * Brings the schema up to date. Safe when several instances start at once: on PostgreSQL Kysely holds
- * an advisory lock for the run; on SQLite a second writer gets SQLITE_BUSY and tries again, finding
- * the work already done.
+ * an advisory lock for the run. SQLite has no such lock and Kysely opens a deferred transaction, so
+ * two writers can both decide to run a migration; the loser's transaction rolls back (DDL is
+ * transactional there) and it tries again, finding the work done. A migration that is really broken
+ * fails on every try and is reported after the last one.
  */
 export async function migrateToLatest(database: Database): Promise<string[]> {
   const migrator = new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations(database) },
   });
+  const attempts = database.dialect === 'sqlite' ? 5 : 1;
   for (let attempt = 1; ; attempt += 1) {
     const result: MigrationResultSet = await migrator.migrateToLatest();
-    if (!result.error) return (result.results ?? []).map((r) => r.migrationName);
-    const busy = (result.error as { code?: string }).code?.startsWith('SQLITE_BUSY');
-    if (!busy || attempt >= 20)
+    if (!result.error) {
+      return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    }
+    if (attempt >= attempts) {
       throw new Error(`database migration failed: ${String(result.error)}`, { cause: result.error });
-    await new Promise((done) => setTimeout(done, 50 * attempt));
+    }
+    await new Promise((done) => setTimeout(done, 20 * attempt + Math.random() * 30));
   }
 }
 
