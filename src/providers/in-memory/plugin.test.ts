@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/logger.js';
+import { runConnectorContract } from '../../plugins/contract.test-kit.js';
+import { asConnectorPlugin } from '../../plugins/contracts.js';
+import { loadPlugins } from '../../plugins/loader.js';
+import type { InMemoryConfig } from './config.js';
+import { createInMemoryPlugin } from './plugin.js';
+
+const digest = `sha256:${'1'.repeat(64)}`;
+const base = {
+  id: null,
+  tenantId: 'default',
+  type: 'scm' as const,
+  endpoint: 'https://scm.example.com',
+  authRef: null,
+};
+
+runConnectorContract('in_memory', {
+  setup: async () => ({
+    plugin: asConnectorPlugin(createInMemoryPlugin()),
+    working: {
+      ...base,
+      name: 'working',
+      config: { images: [{ repository: 'library/nginx', tag: '1.27', digest }] },
+    },
+    failing: { ...base, name: 'failing', config: { health: 'failing', scmFailure: 'transient' } },
+    invalidConfigs: [
+      { config: { health: 'bad' }, field: '/config/health' },
+      { config: { delayMs: -1 }, field: '/config/delayMs' },
+      { config: { unknown: true }, field: '/config/unknown' },
+      {
+        config: { images: [{ repository: 'x', tag: 'y', digest: 'md5:1' }] },
+        field: '/config/images/0/digest',
+      },
+    ],
+    registryImage: { repository: 'library/nginx', tag: '1.27', digest },
+  }),
+});
+
+describe('in-memory provider', () => {
+  const context = async (config: Record<string, unknown>, signal = AbortSignal.timeout(10_000)) => {
+    const plugin = createInMemoryPlugin();
+    const registry = await loadPlugins([asConnectorPlugin(plugin)], [], silentLogger);
+    const validated = registry.validateConfig('in_memory', 'scm', config);
+    return {
+      plugin,
+      context: {
+        integration: { ...base, id: 'i-1', name: 'x', config: validated as InMemoryConfig },
+        logger: silentLogger,
+        signal,
+        now: () => new Date(),
+      },
+    };
+  };
+
+  it('reports scripted degraded health', async () => {
+    const { plugin, context: ctx } = await context({ health: 'degraded', message: 'quota low' });
+
+    const health = await plugin.checkHealth(ctx);
+
+    expect(health).toEqual({ status: 'degraded', message: 'quota low' });
+  });
+
+  it('is slow when told, and stops when aborted', async () => {
+    const { plugin, context: ctx } = await context({ health: 'slow' }, AbortSignal.timeout(50));
+    const started = performance.now();
+
+    const outcome = plugin.checkHealth(ctx);
+
+    await expect(outcome).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('records comments per pull request and adds a new one when updateExisting is false', async () => {
+    const { plugin, context: ctx } = await context({});
+    const client = plugin.scm(ctx);
+    const request = { owner: 'o', repository: 'r', pullRequestNumber: 1, body: 'one' };
+
+    await client.postComment(request);
+    await client.postComment({ ...request, body: 'two' });
+    await client.postComment({ ...request, body: 'three', updateExisting: false });
+    await client.postComment({ ...request, pullRequestNumber: 2 });
+
+    const state = plugin.scmState('i-1');
+    expect(state.comments.map((c) => [c.pullRequest, c.body])).toEqual([
+      ['o/r#1', 'two'],
+      ['o/r#1', 'three'],
+      ['o/r#2', 'one'],
+    ]);
+    expect(state.writes).toBe(4);
+  });
+
+  it('reports a permanent scripted failure as not transient', async () => {
+    const { plugin, context: ctx } = await context({ scmFailure: 'permanent' });
+
+    const result = await plugin
+      .scm(ctx)
+      .postStatus({ owner: 'o', repository: 'r', commitSha: 'c', state: 'success', context: 'x' });
+
+    expect(result).toMatchObject({ success: false, isTransient: false, skippedOffline: false });
+  });
+
+  it('pages the registry with a cursor', async () => {
+    const images = ['a', 'b', 'c'].map((repository) => ({ repository, tag: 'latest', digest }));
+    const { plugin, context: ctx } = await context({ images });
+    const registry = plugin.registry(ctx);
+
+    const first = await registry.listRepositories({ pageSize: 2 });
+    const second = await registry.listRepositories({ pageSize: 2, cursor: first.nextCursor });
+
+    expect(first).toEqual({ items: ['a', 'b'], nextCursor: 'b' });
+    expect(second).toEqual({ items: ['c'] });
+    await expect(registry.resolveReference('a', 'missing')).rejects.toThrow(/not found/);
+  });
+});
