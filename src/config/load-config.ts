@@ -38,7 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
     const lines = (validateConfig.errors ?? []).slice(0, 10).map((error) => {
       const key = error.instancePath.split('/')[1] ?? '';
       const source =
-        key in fromEnv ? ` (from ${envName(key)})` : key in fromFile ? ' (from the config file)' : '';
+        key in fromEnv ? ` (from ${envSource(env, key)})` : key in fromFile ? ' (from the config file)' : '';
       const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
       const message = allowed ? `must be one of ${allowed.join(', ')}` : error.message;
       return key ? `${error.instancePath.slice(1)}${source}: ${message}` : `${message}`;
@@ -78,6 +78,11 @@ function readConfigFile(path: string): Record<string, unknown> {
     }
   }
   return record;
+}
+
+/** The variable a key was read from: its own, or DATABASE_URL for the database. */
+function envSource(env: NodeJS.ProcessEnv, key: string): string {
+  return key === 'databaseUrl' && env[envName(key)] === undefined ? 'DATABASE_URL' : envName(key);
 }
 
 function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
