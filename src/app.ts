@@ -64,7 +64,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const store = createStore(database);
     const plugins = await loadPlugins(options.builtins ?? builtinPlugins(), config.plugins, logger);
-    const integrations = createIntegrationService({ store, plugins, newId, now, logger, metrics });
+    const integrations = createIntegrationService({
+      store,
+      plugins,
+      newId,
+      now,
+      logger,
+      metrics,
+      defaultPollIntervalMs: config.pollIntervalSeconds * 1000,
+    });
     const tokens = createTokenService({ store, newId, now, logger });
     await tokens.bootstrap({ dataDir: config.dataDir, adminToken: config.adminToken });
     const api = await buildApi({

@@ -15,6 +15,7 @@ import { isUniqueViolation } from '../store/rows.js';
 import type { Repositories, Store } from '../store/store.js';
 import { mergePatch, parseAuthRef, parseEndpoint } from './integration-input.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+import { firstRunAt } from './poll-timing.js';
 
 export interface CreateIntegrationInput {
   readonly name: string;
@@ -26,6 +27,7 @@ export interface CreateIntegrationInput {
   readonly tags?: readonly string[];
   readonly owner?: string | null;
   readonly enabled?: boolean;
+  readonly pollIntervalSeconds?: number | null;
 }
 
 /** Fields a PATCH may change; `config` is merged (RFC 7396), the rest replace. */
@@ -37,6 +39,7 @@ export interface UpdateIntegrationInput {
   readonly tags?: readonly string[];
   readonly owner?: string | null;
   readonly enabled?: boolean;
+  readonly pollIntervalSeconds?: number | null;
 }
 
 export interface ListIntegrationsQuery extends IntegrationFilter {
@@ -56,6 +59,8 @@ export interface IntegrationServiceDeps {
   readonly now: () => Date;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The poller's default interval, to place a new integration's first check. */
+  readonly defaultPollIntervalMs: number;
 }
 
 /** Registration CRUD. Every change and its lifecycle event commit in one transaction. */
@@ -84,7 +89,16 @@ const SUMMARY_FIELDS = [
   'enabled',
   'status',
 ] as const;
-const PATCHABLE_FIELDS = ['name', 'endpoint', 'authRef', 'config', 'tags', 'owner', 'enabled'] as const;
+const PATCHABLE_FIELDS = [
+  'name',
+  'endpoint',
+  'authRef',
+  'config',
+  'tags',
+  'owner',
+  'enabled',
+  'pollIntervalSeconds',
+] as const;
 
 export function createIntegrationService(deps: IntegrationServiceDeps): IntegrationService {
   const { store, plugins, newId, now, metrics } = deps;
@@ -136,6 +150,7 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
         enabled,
         status: enabled ? 'pending' : 'disabled',
         health: UNKNOWN_HEALTH,
+        pollIntervalSeconds: input.pollIntervalSeconds ?? null,
         version: 1,
         createdAt: at,
         createdBy: principal.actor,
@@ -145,6 +160,12 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
       try {
         await store.transaction(async (tx) => {
           await tx.integrations.insert(integration);
+          const intervalMs = (integration.pollIntervalSeconds ?? 0) * 1000 || deps.defaultPollIntervalMs;
+          await tx.health.schedule(
+            integration.tenantId,
+            integration.id,
+            firstRunAt(integration.id, now(), intervalMs).toISOString(),
+          );
           await appendEvent(tx, integration, 'integration.created', { integration: summary(integration) });
         });
       } catch (error) {
@@ -242,6 +263,8 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
           owner: input.owner === undefined ? current.owner : input.owner,
           enabled,
           status: nextStatus(current.status, enabled),
+          pollIntervalSeconds:
+            input.pollIntervalSeconds === undefined ? current.pollIntervalSeconds : input.pollIntervalSeconds,
           updatedAt: at,
           updatedBy: who.actor,
         };

@@ -33,6 +33,49 @@ export const ConfigSchema = Type.Object(
       default: 10_000,
       description: 'How long SIGTERM waits for in-flight requests before closing anyway.',
     }),
+    pollEnabled: Type.Boolean({ default: true, description: 'Run the health poller in this instance.' }),
+    pollIntervalSeconds: Type.Integer({
+      minimum: 10,
+      maximum: 86_400,
+      default: 300,
+      description: 'Default time between health checks of an integration (each may override it).',
+    }),
+    pollConcurrency: Type.Integer({
+      minimum: 1,
+      maximum: 2_000,
+      default: 50,
+      description: 'Health checks running at once in this instance.',
+    }),
+    pollPerHostConcurrency: Type.Integer({
+      minimum: 1,
+      maximum: 500,
+      default: 4,
+      description: 'Health checks running at once against one host.',
+    }),
+    pollCheckTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 300_000,
+      default: 30_000,
+      description: 'A health check taking longer counts as failed.',
+    }),
+    pollFailureThreshold: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description: 'Consecutive failed checks before an integration is unhealthy.',
+    }),
+    pollSuccessThreshold: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 2,
+      description: 'Consecutive good checks before an unhealthy integration is healthy again.',
+    }),
+    pollHistoryLimit: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 100,
+      description: 'Checks kept per integration for GET /api/v1/integrations/{id}/health.',
+    }),
     adminToken: Type.Union([Type.String({ minLength: 32 }), Type.Null()], {
       default: null,
       description:

@@ -23,6 +23,14 @@ describe('loadConfig', () => {
       logLevel: 'info',
       plugins: [],
       shutdownTimeoutMs: 10_000,
+      pollEnabled: true,
+      pollIntervalSeconds: 300,
+      pollConcurrency: 50,
+      pollPerHostConcurrency: 4,
+      pollCheckTimeoutMs: 30_000,
+      pollFailureThreshold: 3,
+      pollSuccessThreshold: 2,
+      pollHistoryLimit: 100,
       adminToken: null,
     });
   });
@@ -35,7 +43,11 @@ describe('loadConfig', () => {
       PATH: '/usr/bin',
     });
 
-    expect(config).toMatchObject({ port: 9090, plugins: ['./a.js', '@acme/b'], databaseUrl: 'postgres://db/catalog' });
+    expect(config).toMatchObject({
+      port: 9090,
+      plugins: ['./a.js', '@acme/b'],
+      databaseUrl: 'postgres://db/catalog',
+    });
   });
 
   it('reads a YAML or JSON file, with the environment winning', () => {
@@ -53,7 +65,10 @@ describe('loadConfig', () => {
   it.each([
     [{ INTEGRATIONS_PORT: 'abc' }, /port \(from INTEGRATIONS_PORT\): must be integer/],
     [{ INTEGRATIONS_PORT: '70000' }, /port \(from INTEGRATIONS_PORT\): must be <= 65535/],
-    [{ INTEGRATIONS_LOG_LEVEL: 'loud' }, /logLevel \(from INTEGRATIONS_LOG_LEVEL\): must be one of fatal, error/],
+    [
+      { INTEGRATIONS_LOG_LEVEL: 'loud' },
+      /logLevel \(from INTEGRATIONS_LOG_LEVEL\): must be one of fatal, error/,
+    ],
     [{ INTEGRATIONS_PROT: '1' }, /unknown environment variable INTEGRATIONS_PROT/],
     [{ DATABASE_URL: 'mysql://x' }, /databaseUrl \(from DATABASE_URL\): must match pattern/],
     [{ INTEGRATIONS_ADMIN_TOKEN: 'short' }, /adminToken .*must NOT have fewer than 32 characters/],
@@ -65,7 +80,10 @@ describe('loadConfig', () => {
   it('refuses unknown keys, secrets, broken files and non-mappings in the config file', () => {
     const cases: [string, RegExp][] = [
       [file('a.yaml', 'prot: 1\n'), /unknown key 'prot'/],
-      [file('b.yaml', 'adminToken: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n'), /may only be set as INTEGRATIONS_ADMIN_TOKEN/],
+      [
+        file('b.yaml', 'adminToken: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n'),
+        /may only be set as INTEGRATIONS_ADMIN_TOKEN/,
+      ],
       [file('c.json', '{"port": '), /is not valid/],
       [file('d.yaml', '- a\n- b\n'), /must hold a mapping/],
       [file('e.yaml', 'port: high\n'), /port \(from the config file\): must be integer/],

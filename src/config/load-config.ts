@@ -105,6 +105,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
 function coerce(key: keyof Config, raw: string): unknown {
   const schema = ConfigSchema.properties[key] as { type?: string };
   if (schema.type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (schema.type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   if (schema.type === 'array')
     return raw
       .split(',')

@@ -47,6 +47,8 @@ export interface Integration {
   readonly enabled: boolean;
   readonly status: IntegrationStatus;
   readonly health: Health;
+  /** How often the poller checks this integration; null means the service default. */
+  readonly pollIntervalSeconds: number | null;
   readonly version: number;
   readonly createdAt: string;
   readonly createdBy: string;

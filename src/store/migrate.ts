@@ -1,6 +1,7 @@
 import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import type { Database } from './database.js';
 import { catalogMigration } from './migrations/0001-catalog.js';
+import { healthMigration } from './migrations/0002-health.js';
 import { columnTypes } from './migrations/column-types.js';
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -8,6 +9,7 @@ function migrations(database: Database): Record<string, Migration> {
   const types = columnTypes(database.dialect);
   return {
     '0001-catalog': catalogMigration(types),
+    '0002-health': healthMigration(types),
   };
 }
 

@@ -26,6 +26,7 @@ function integration(overrides: Partial<Integration> = {}): Integration {
     enabled: true,
     status: 'pending',
     health: UNKNOWN_HEALTH,
+    pollIntervalSeconds: null,
     version: 1,
     createdAt: at,
     createdBy: 'token:test',
@@ -220,7 +221,7 @@ describe.each(targets)('migrations on $dialect', (target) => {
     try {
       const results = await Promise.all(instances.map((db) => migrateToLatest(db)));
 
-      expect(results.flat()).toEqual(['0001-catalog']);
+      expect(results.flat()).toEqual(['0001-catalog', '0002-health']);
       for (const db of instances) expect(await isMigrated(db)).toBe(true);
     } finally {
       await Promise.all(instances.map((db) => db.close()));

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from './database.js';
+import type { Database, Dialect } from './database.js';
+import { createHealthRepository, type HealthRepository } from './health-repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency-repository.js';
 import { createIntegrationRepository, type IntegrationRepository } from './integration-repository.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
@@ -12,6 +13,7 @@ export interface Repositories {
   readonly tokens: TokenRepository;
   readonly outbox: OutboxRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly health: HealthRepository;
 }
 
 /** The repositories outside any transaction, and a way to run work in one. */
@@ -21,8 +23,9 @@ export interface Store extends Repositories {
   transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
 }
 
-function repositories(db: Kysely<Tables>): Repositories {
+function repositories(db: Kysely<Tables>, dialect: Dialect): Repositories {
   return {
+    health: createHealthRepository(db, dialect),
     integrations: createIntegrationRepository(db),
     tokens: createTokenRepository(db),
     outbox: createOutboxRepository(db),
@@ -37,8 +40,9 @@ function repositories(db: Kysely<Tables>): Repositories {
  */
 export function createStore(database: Database): Store {
   return {
-    ...repositories(database.db),
+    ...repositories(database.db, database.dialect),
     database,
-    transaction: (work) => database.db.transaction().execute((trx) => work(repositories(trx))),
+    transaction: (work) =>
+      database.db.transaction().execute((trx) => work(repositories(trx, database.dialect))),
   };
 }

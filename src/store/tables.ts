@@ -26,6 +26,7 @@ export interface IntegrationsTable {
   health_checked_at: NullableTimestamp;
   health_latency_ms: number | null;
   health_message: string | null;
+  poll_interval_seconds: number | null;
   version: number;
   created_at: Timestamp;
   created_by: string;
@@ -70,10 +71,36 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface PollScheduleTable {
+  integration_id: string;
+  tenant_id: string;
+  next_run_at: Timestamp;
+  lease_owner: string | null;
+  lease_until: NullableTimestamp;
+  lease_version: ColumnType<number, number | undefined, number>;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  consecutive_successes: ColumnType<number, number | undefined, number>;
+}
+
+export interface HealthChecksTable {
+  id: string;
+  tenant_id: string;
+  integration_id: string;
+  kind: string;
+  status: string;
+  message: string;
+  latency_ms: number;
+  checks: ColumnType<unknown, string | null, string | null>;
+  checked_at: Timestamp;
+  instance: string;
+}
+
 export interface Tables {
   integrations: IntegrationsTable;
   integration_tags: IntegrationTagsTable;
   api_tokens: ApiTokensTable;
   outbox: OutboxTable;
   idempotency_keys: IdempotencyKeysTable;
+  poll_schedule: PollScheduleTable;
+  health_checks: HealthChecksTable;
 }

@@ -1,10 +1,18 @@
-import type { ConnectorPlugin, HealthCheckResult, PluginContext } from '../../plugins/contracts.js';
+import type {
+  ConnectorPlugin,
+  HealthCheckResult,
+  PluginContext,
+  RegistryConnector,
+  ScmAnnotationClient,
+} from '../../plugins/contracts.js';
 import { type InMemoryConfig, InMemoryConfigSchema } from './config.js';
 import { createInMemoryRegistry } from './registry-connector.js';
 import { createInMemoryScmClient, emptyScmState, type InMemoryScmState } from './scm-client.js';
 
 /** The in-memory plugin, plus a way for tests to see what its SCM received. */
 export interface InMemoryPlugin extends ConnectorPlugin<InMemoryConfig> {
+  scm(context: PluginContext<InMemoryConfig>): ScmAnnotationClient;
+  registry(context: PluginContext<InMemoryConfig>): RegistryConnector;
   /** What was posted to the SCM of one integration (keyed by id, or by name before it is saved). */
   scmState(integrationKey: string): InMemoryScmState;
 }
