@@ -1,8 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
 import { type Api, buildApi } from './api/server.js';
+import { createConnectionTester } from './catalog/connection-tester.js';
+import { createHealthMetrics } from './catalog/health-metrics.js';
+import { createHealthPoller, type HealthPoller } from './catalog/health-poller.js';
+import { createHealthReports } from './catalog/health-report.js';
 import { createIdempotencyService } from './catalog/idempotency-service.js';
 import { createIntegrationService, type IntegrationService } from './catalog/integration-service.js';
+import { createPluginContextFactory } from './catalog/plugin-context.js';
 import { createReadinessCheck } from './catalog/readiness.js';
 import { createTokenService, type TokenService } from './catalog/token-service.js';
 import type { Config } from './config/config.js';
@@ -26,6 +33,7 @@ export interface App {
   readonly plugins: PluginRegistry;
   readonly integrations: IntegrationService;
   readonly tokens: TokenService;
+  readonly poller: HealthPoller;
   readonly metrics: Metrics;
   readonly logger: PinoLogger;
   /** Stops accepting requests, lets in-flight ones finish, closes the database. */
@@ -39,6 +47,8 @@ export interface AppOptions {
   readonly now?: () => Date;
   /** Collect Node.js process metrics (off in tests that build many apps). */
   readonly processMetrics?: boolean;
+  /** Names this instance in leases and check history (default: host, pid and a random suffix). */
+  readonly instanceId?: string;
 }
 
 export const VERSION: string = (
@@ -75,8 +85,45 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
     const tokens = createTokenService({ store, newId, now, logger });
     await tokens.bootstrap({ dataDir: config.dataDir, adminToken: config.adminToken });
+    const instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const contexts = createPluginContextFactory({ logger, now });
+    const healthMetrics = createHealthMetrics(metrics.registry, store);
+    const tester = createConnectionTester({
+      store,
+      plugins,
+      integrations,
+      contexts,
+      metrics: healthMetrics,
+      logger,
+      newId,
+      now,
+      instanceId,
+      timeoutMs: config.pollCheckTimeoutMs,
+      historyLimit: config.pollHistoryLimit,
+    });
+    const poller = createHealthPoller({
+      store,
+      plugins,
+      contexts,
+      logger,
+      metrics: healthMetrics,
+      newId,
+      now,
+      instanceId,
+      settings: {
+        intervalMs: config.pollIntervalSeconds * 1000,
+        concurrency: config.pollConcurrency,
+        perHostConcurrency: config.pollPerHostConcurrency,
+        checkTimeoutMs: config.pollCheckTimeoutMs,
+        failureThreshold: config.pollFailureThreshold,
+        successThreshold: config.pollSuccessThreshold,
+        historyLimit: config.pollHistoryLimit,
+      },
+    });
     const api = await buildApi({
       integrations,
+      tester,
+      healthReports: createHealthReports({ store, integrations }),
       tokens,
       idempotency: createIdempotencyService(store, now),
       plugins,
@@ -85,7 +132,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger,
       version: VERSION,
     });
-    logger.info({ database: database.dialect, location: database.location }, 'catalog ready');
+    if (config.pollEnabled) poller.start();
+    logger.info({ database: database.dialect, location: database.location, instanceId }, 'catalog ready');
     return {
       config,
       api,
@@ -94,10 +142,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       plugins,
       integrations,
       tokens,
+      poller,
       metrics,
       logger,
       async close() {
-        await api.close();
+        await Promise.all([api.close(), poller.stop()]);
         await database.close();
       },
     };

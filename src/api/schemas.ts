@@ -64,6 +64,9 @@ export const ConfigSchema = Type.Object(
     description: "Provider-specific settings, validated against the provider's configSchema.",
   },
 );
+export const PollIntervalSchema = Type.Union([Type.Integer({ minimum: 10, maximum: 86_400 }), Type.Null()], {
+  description: 'Seconds between health checks of this integration; null uses the service default.',
+});
 export const IdSchema = Type.String({ format: 'uuid', description: 'UUIDv7 id.' });
 
 export const HealthSchema = Type.Object({
@@ -88,6 +91,9 @@ export const IntegrationSchema = Type.Object(
     enabled: Type.Boolean(),
     status: literals(INTEGRATION_STATUSES, 'pending until first checked, active, failed, or disabled.'),
     health: HealthSchema,
+    pollIntervalSeconds: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Seconds between health checks; null uses the service default.',
+    }),
     version: Type.Integer({ minimum: 1, description: 'Increases with every change; the ETag.' }),
     createdAt: Type.String({ format: 'date-time' }),
     createdBy: Type.String(),
@@ -108,6 +114,7 @@ export const CreateIntegrationBody = Type.Object(
     tags: Type.Optional(TagsSchema),
     owner: Type.Optional(OwnerSchema),
     enabled: Type.Optional(Type.Boolean({ default: true })),
+    pollIntervalSeconds: Type.Optional(PollIntervalSchema),
   },
   { additionalProperties: false },
 );
@@ -126,6 +133,7 @@ export const UpdateIntegrationBody = Type.Object(
     tags: Type.Optional(TagsSchema),
     owner: Type.Optional(OwnerSchema),
     enabled: Type.Optional(Type.Boolean()),
+    pollIntervalSeconds: Type.Optional(PollIntervalSchema),
   },
   { additionalProperties: false, minProperties: 1 },
 );

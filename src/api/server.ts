@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import AjvModule from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import Fastify, { type FastifyBaseLogger, type FastifySchemaCompiler, LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { ConnectionTester } from '../catalog/connection-tester.js';
+import type { HealthReports } from '../catalog/health-report.js';
 import type { IdempotencyService } from '../catalog/idempotency-service.js';
 import type { IntegrationService } from '../catalog/integration-service.js';
 import type { Readiness } from '../catalog/readiness.js';
@@ -16,6 +20,7 @@ import { handleError } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { openApiDocument } from './openapi.js';
+import { checkRoutes } from './routes/checks.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { providerRoutes } from './routes/providers.js';
 import { systemRoutes } from './routes/system.js';
@@ -25,6 +30,8 @@ import { ErrorSchema } from './schemas.js';
 /** What the HTTP layer needs; it calls the catalog and nothing below it. */
 export interface ApiDeps {
   readonly integrations: IntegrationService;
+  readonly tester: ConnectionTester;
+  readonly healthReports: HealthReports;
   readonly tokens: TokenService;
   readonly idempotency: IdempotencyService;
   readonly plugins: PluginRegistry;
@@ -36,6 +43,10 @@ export interface ApiDeps {
 
 /** The built server; `inject` for tests, `listen` to serve. */
 export type Api = Awaited<ReturnType<typeof createFastify>>;
+
+// ajv and ajv-formats are CommonJS with a default export.
+const Ajv = AjvModule.default;
+const addFormats = addFormatsModule.default;
 
 const BODY_LIMIT = 1024 * 1024;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -51,11 +62,32 @@ function createFastify(deps: ApiDeps) {
       return match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
     },
     return503OnClosing: true,
-    ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-    },
     routerOptions: { maxParamLength: 200 },
+    // Errors the router raises before any hook runs (bad percent-encoding, an over-long path
+    // parameter) get the envelope and trace id too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-trace-id', request.id);
+      handleError(error, request, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+}
+
+/**
+ * Query strings, path parameters and headers are text, so their values are coerced to the declared
+ * types (`?pageSize=10`). A JSON body already carries its types: nothing in it is coerced, so
+ * `"name": 123` or `"enabled": "false"` is refused instead of being stored as something else.
+ */
+function validatorCompiler(): FastifySchemaCompiler<unknown> {
+  const options = { removeAdditional: false, useDefaults: true, allErrors: false } as const;
+  const text = new Ajv({ ...options, coerceTypes: 'array' });
+  const json = new Ajv({ ...options, coerceTypes: false });
+  addFormats(text);
+  addFormats(json);
+  return ({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? json : text;
+    const id = (schema as { $id?: string }).$id;
+    return (id ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema as object);
+  };
 }
 
 /**
@@ -69,6 +101,7 @@ function createFastify(deps: ApiDeps) {
 export async function buildApi(deps: ApiDeps): Promise<Api> {
   const app = createFastify(deps);
   app.setErrorHandler(handleError);
+  app.setValidatorCompiler(validatorCompiler());
   app.setNotFoundHandler((request, reply) =>
     handleError(new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`), request, reply),
   );
@@ -104,6 +137,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       registerAuth(v1, deps.tokens);
       registerIdempotency(v1, deps.idempotency);
       await v1.register(integrationRoutes(deps));
+      await v1.register(checkRoutes(deps));
       await v1.register(providerRoutes(deps));
       await v1.register(tokenRoutes(deps));
     },

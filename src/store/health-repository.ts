@@ -25,7 +25,7 @@ export interface CheckRecord {
   readonly status: Exclude<HealthStatus, 'unknown'>;
   readonly message: string;
   readonly latencyMs: number;
-  readonly checks: readonly { name: string; ok: boolean; message: string }[] | null;
+  readonly checks: { name: string; ok: boolean; message: string }[] | null;
   readonly checkedAt: string;
   readonly instance: string;
 }
@@ -152,7 +152,8 @@ export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): He
           health_checked_at: health.checkedAt,
           health_latency_ms: health.latencyMs,
           health_message: health.message,
-          status,
+          // A user may have disabled it while the check ran; that choice wins.
+          status: sql<string>`case when status = 'disabled' then 'disabled' else ${status} end`,
         })
         .where('tenant_id', '=', tenantId)
         .where('id', '=', integrationId)

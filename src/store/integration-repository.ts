@@ -24,6 +24,8 @@ export interface PageRequest {
 export interface IntegrationRepository {
   insert(integration: Integration): Promise<void>;
   findById(tenantId: string, id: string): Promise<Integration | undefined>;
+  /** Integrations by id across tenants, for system work such as health polling. */
+  findByIds(ids: readonly string[]): Promise<Integration[]>;
   list(tenantId: string, filter: IntegrationFilter, page: PageRequest): Promise<Integration[]>;
   /** Writes `next` if the stored version is still `expectedVersion`; false when it is not (or is gone). */
   update(next: Integration, expectedVersion: number): Promise<boolean>;
@@ -61,6 +63,12 @@ export function createIntegrationRepository(db: Kysely<Tables>): IntegrationRepo
         .where('id', '=', id)
         .executeTakeFirst();
       return row && fromRow(row);
+    },
+
+    async findByIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('integrations').selectAll().where('id', 'in', ids).execute();
+      return rows.map(fromRow);
     },
 
     async list(tenantId, filter, page) {

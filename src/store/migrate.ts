@@ -1,4 +1,4 @@
-import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import type { Database } from './database.js';
 import { catalogMigration } from './migrations/0001-catalog.js';
 import { healthMigration } from './migrations/0002-health.js';
@@ -21,10 +21,7 @@ function migrations(database: Database): Record<string, Migration> {
  * fails on every try and is reported after the last one.
  */
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({
-    db: database.db,
-    provider: { getMigrations: async () => migrations(database) },
-  });
+  const migrator = await createMigrator(database);
   const attempts = database.dialect === 'sqlite' ? 5 : 1;
   for (let attempt = 1; ; attempt += 1) {
     const result: MigrationResultSet = await migrator.migrateToLatest();
@@ -46,4 +43,21 @@ export async function isMigrated(database: Database): Promise<boolean> {
   });
   const all = await migrator.getMigrations();
   return all.every((m) => m.executedAt !== undefined);
+}
+
+/**
+ * On PostgreSQL the migration tables are named in the connection's current schema: Kysely otherwise
+ * looks for them in every schema and may find another deployment's (or test's) tables.
+ */
+async function createMigrator(database: Database): Promise<Migrator> {
+  const migrationTableSchema =
+    database.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]
+          ?.schema
+      : undefined;
+  return new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations(database) },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
 }

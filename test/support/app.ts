@@ -1,5 +1,6 @@
 import type { InjectOptions } from 'fastify';
 import { type App, createApp } from '../../src/app.js';
+import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Scope } from '../../src/core/scopes.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -23,12 +24,20 @@ export const ADMIN_TOKEN = `intg_${'a'.repeat(43)}`;
 
 export async function startTestApp(
   target: TestDatabaseTarget,
-  options: { builtins?: ConnectorPlugin[] } = {},
+  options: { builtins?: ConnectorPlugin[]; config?: Partial<Config> } = {},
 ): Promise<TestApp> {
   const created = await target.create();
   const config = loadConfig(
     {},
-    { dataDir: created.dataDir, databaseUrl: created.url, adminToken: ADMIN_TOKEN, logLevel: 'silent' },
+    {
+      dataDir: created.dataDir,
+      databaseUrl: created.url,
+      adminToken: ADMIN_TOKEN,
+      logLevel: 'silent',
+      // Tests drive the poller themselves (app.poller.drain()) unless they ask for it to run.
+      pollEnabled: false,
+      ...options.config,
+    },
   );
   const app = await createApp(config, {
     logger: createLogger('silent'),

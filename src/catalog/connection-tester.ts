@@ -1,0 +1,125 @@
+import type { Integration } from '../core/integration.js';
+import type { Logger } from '../core/logger.js';
+import type { Principal } from '../core/scopes.js';
+import type { ConnectionCheck, IntegrationConfig } from '../plugins/contracts.js';
+import type { PluginRegistry } from '../plugins/registry.js';
+import type { Store } from '../store/store.js';
+import type { HealthMetrics } from './health-metrics.js';
+import { parseAuthRef, parseEndpoint } from './integration-input.js';
+import type { CreateIntegrationInput, IntegrationService } from './integration-service.js';
+import type { PluginContextFactory } from './plugin-context.js';
+import { safeConnectionTest } from './run-check.js';
+
+/** What a connection test found, step by step. */
+export interface ConnectionTestOutcome {
+  readonly success: boolean;
+  readonly message: string;
+  readonly latencyMs: number;
+  readonly checkedAt: string;
+  readonly checks: ConnectionCheck[];
+}
+
+export interface ConnectionTester {
+  /** Tests a saved integration; records the result in its history and a `integration.test_completed` event. */
+  testSaved(principal: Principal, id: string): Promise<ConnectionTestOutcome>;
+  /** Tests a registration before it is saved (same body as create); records nothing. */
+  testUnsaved(principal: Principal, input: CreateIntegrationInput): Promise<ConnectionTestOutcome>;
+}
+
+export interface ConnectionTesterDeps {
+  readonly store: Store;
+  readonly plugins: PluginRegistry;
+  readonly integrations: IntegrationService;
+  readonly contexts: PluginContextFactory;
+  readonly metrics: HealthMetrics;
+  readonly logger: Logger;
+  readonly newId: () => string;
+  readonly now: () => Date;
+  readonly instanceId: string;
+  readonly timeoutMs: number;
+  readonly historyLimit: number;
+}
+
+export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTester {
+  async function run(provider: string, integration: IntegrationConfig): Promise<ConnectionTestOutcome> {
+    const entry = deps.plugins.get(provider);
+    const checkedAt = deps.now();
+    const started = performance.now();
+    const result = entry?.availability.available
+      ? await safeConnectionTest(deps.timeoutMs, (signal) =>
+          entry.plugin.testConnection(deps.contexts.create(integration, signal, 'test_connection')),
+        )
+      : {
+          success: false,
+          message: `provider '${provider}' is not available in this instance`,
+          checks: [{ name: 'provider', ok: false, message: entry?.availability.reason ?? 'not loaded' }],
+        };
+    const latencyMs = Math.round(performance.now() - started);
+    deps.metrics.testConnectionDuration.observe({ provider }, latencyMs / 1000);
+    deps.logger.info(
+      {
+        integrationId: integration.id,
+        provider,
+        operation: 'test_connection',
+        success: result.success,
+        latencyMs,
+      },
+      'connection tested',
+    );
+    return { ...result, checks: [...result.checks], latencyMs, checkedAt: checkedAt.toISOString() };
+  }
+
+  return {
+    async testSaved(principal, id) {
+      const integration: Integration = await deps.integrations.get(principal, id);
+      const config = deps.plugins.validateConfig(integration.provider, integration.type, integration.config);
+      const outcome = await run(integration.provider, { ...integration, config });
+      await deps.store.transaction(async (tx) => {
+        await tx.health.appendCheck(
+          {
+            id: deps.newId(),
+            tenantId: integration.tenantId,
+            integrationId: integration.id,
+            kind: 'test',
+            status: outcome.success ? 'healthy' : 'unhealthy',
+            message: outcome.message,
+            latencyMs: outcome.latencyMs,
+            checks: [...outcome.checks],
+            checkedAt: outcome.checkedAt,
+            instance: deps.instanceId,
+          },
+          deps.historyLimit,
+        );
+        await tx.outbox.append({
+          id: deps.newId(),
+          tenantId: integration.tenantId,
+          subject: integration.id,
+          type: 'integration.test_completed',
+          data: {
+            integrationId: integration.id,
+            success: outcome.success,
+            message: outcome.message,
+            latencyMs: outcome.latencyMs,
+            checks: outcome.checks.map(({ name, ok }) => ({ name, ok })),
+            testedBy: principal.actor,
+          },
+          createdAt: outcome.checkedAt,
+        });
+      });
+      return outcome;
+    },
+
+    async testUnsaved(principal, input) {
+      const config = deps.plugins.validateConfig(input.provider, input.type, input.config ?? {});
+      return run(input.provider, {
+        id: null,
+        tenantId: principal.tenantId,
+        name: input.name,
+        type: input.type,
+        endpoint: parseEndpoint(input.endpoint),
+        authRef: input.authRef == null ? null : parseAuthRef(input.authRef),
+        config,
+      });
+    },
+  };
+}
