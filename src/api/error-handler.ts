@@ -55,8 +55,15 @@ function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError & { validationContext?: string };
   if (fastifyError.validation) {
-    const context = fastifyError.validationContext ?? 'body';
-    const problems: FieldProblem[] = fastifyError.validation.map((issue) => {
+    // Fields are named as the service names them elsewhere: /body/…, /query/…, /params/…, /headers/….
+    const context =
+      fastifyError.validationContext === 'querystring' ? 'query' : (fastifyError.validationContext ?? 'body');
+    // A nullable field (`string | null`) fails both branches and then the anyOf: report it once.
+    const isNullBranch = (issue: { keyword: string; params: unknown }) =>
+      issue.keyword === 'type' && (issue.params as { type?: unknown }).type === 'null';
+    const nullable = new Set(fastifyError.validation.filter(isNullBranch).map((i) => i.instancePath));
+    const issues = fastifyError.validation.filter((i) => i.keyword !== 'anyOf' && !isNullBranch(i));
+    const problems: FieldProblem[] = (issues.length > 0 ? issues : fastifyError.validation).map((issue) => {
       const params = issue.params as { missingProperty?: string; additionalProperty?: string };
       const base = `/${context}${issue.instancePath}`;
       if (params.missingProperty)
@@ -69,6 +76,9 @@ function toAppError(error: unknown): AppError | undefined {
           JSON.stringify(v),
         );
         return { field: base, message: `must be one of ${allowed.join(', ')}` };
+      }
+      if (issue.keyword === 'type' && nullable.has(issue.instancePath)) {
+        return { field: base, message: `${issue.message ?? 'has the wrong type'} or null` };
       }
       return { field: base, message: issue.message ?? 'is not valid' };
     });
@@ -90,6 +100,8 @@ function toAppError(error: unknown): AppError | undefined {
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new InvalidInputError('the request URL is not valid');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new InvalidInputError('a path segment of the request URL is longer than 200 characters');
     default:
       break;
   }

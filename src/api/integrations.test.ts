@@ -23,7 +23,11 @@ describe.each(targets)('integrations API on $dialect', (target) => {
   const test = it.skipIf(!target.available);
 
   test('creates an integration with defaults filled and a created event', async () => {
-    const response = await t.request({ method: 'POST', url: '/api/v1/integrations', payload: github('created') });
+    const response = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      payload: github('created'),
+    });
 
     expect(response.status).toBe(201);
     expect(response.headers.etag).toBe('"1"');
@@ -41,11 +45,18 @@ describe.each(targets)('integrations API on $dialect', (target) => {
     });
     const events = await t.app.store.outbox.listForTenant('default', 1000);
     const event = events.find((e) => e.subject === response.body.id);
-    expect(event).toMatchObject({ type: 'integration.created', data: { integrationId: response.body.id, version: 1 } });
+    expect(event).toMatchObject({
+      type: 'integration.created',
+      data: { integrationId: response.body.id, version: 1 },
+    });
   });
 
   test('reads one by id with its ETag', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/integrations', payload: github('readable') });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      payload: github('readable'),
+    });
 
     const read = await t.request({ method: 'GET', url: `/api/v1/integrations/${created.body.id}` });
 
@@ -55,7 +66,11 @@ describe.each(targets)('integrations API on $dialect', (target) => {
   });
 
   test('patches fields, merges config, bumps the version and records the changed fields', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/integrations', payload: github('patchable') });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      payload: github('patchable'),
+    });
     const url = `/api/v1/integrations/${created.body.id}`;
 
     const patched = await t.request({
@@ -81,7 +96,11 @@ describe.each(targets)('integrations API on $dialect', (target) => {
   });
 
   test('a patch that changes nothing writes nothing', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/integrations', payload: github('steady') });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      payload: github('steady'),
+    });
 
     const same = await t.request({
       method: 'PATCH',
@@ -99,7 +118,12 @@ describe.each(targets)('integrations API on $dialect', (target) => {
     const url = `/api/v1/integrations/${a.body.id}`;
     await t.request({ method: 'PATCH', url, payload: { owner: 'someone else' } });
 
-    const stale = await t.request({ method: 'PATCH', url, headers: { 'if-match': '"1"' }, payload: { owner: 'me' } });
+    const stale = await t.request({
+      method: 'PATCH',
+      url,
+      headers: { 'if-match': '"1"' },
+      payload: { owner: 'me' },
+    });
     const renamed = await t.request({ method: 'PATCH', url, payload: { name: 'first-b' } });
     const staleDelete = await t.request({ method: 'DELETE', url, headers: { 'if-match': '"1"' } });
 
@@ -111,7 +135,11 @@ describe.each(targets)('integrations API on $dialect', (target) => {
   });
 
   test('deletes with If-Match and records a deleted event', async () => {
-    const created = await t.request({ method: 'POST', url: '/api/v1/integrations', payload: github('doomed') });
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      payload: github('doomed'),
+    });
     const url = `/api/v1/integrations/${created.body.id}`;
 
     const deleted = await t.request({ method: 'DELETE', url, headers: { 'if-match': '"1"' } });
@@ -161,9 +189,24 @@ describe.each(targets)('integrations API on $dialect', (target) => {
   test('replays an idempotent create and refuses the key for another body', async () => {
     const headers = { 'idempotency-key': `create-${target.dialect}` };
 
-    const first = await t.request({ method: 'POST', url: '/api/v1/integrations', headers, payload: github('idem') });
-    const again = await t.request({ method: 'POST', url: '/api/v1/integrations', headers, payload: github('idem') });
-    const other = await t.request({ method: 'POST', url: '/api/v1/integrations', headers, payload: github('idem-2') });
+    const first = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      headers,
+      payload: github('idem'),
+    });
+    const again = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      headers,
+      payload: github('idem'),
+    });
+    const other = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      headers,
+      payload: github('idem-2'),
+    });
 
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
@@ -175,17 +218,28 @@ describe.each(targets)('integrations API on $dialect', (target) => {
 
   test('keeps tenants apart: another tenant cannot see, change or detect an integration', async () => {
     const acme = await t.token('acme');
-    const mine = await t.request({ method: 'POST', url: '/api/v1/integrations', payload: github('shared-name') });
+    const mine = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      payload: github('shared-name'),
+    });
     const url = `/api/v1/integrations/${mine.body.id}`;
 
     const get = await t.request({ method: 'GET', url, token: acme });
     const patch = await t.request({ method: 'PATCH', url, token: acme, payload: { owner: 'x' } });
     const del = await t.request({ method: 'DELETE', url, token: acme });
     const list = await t.request({ method: 'GET', url: '/api/v1/integrations?q=shared', token: acme });
-    const sameName = await t.request({ method: 'POST', url: '/api/v1/integrations', token: acme, payload: github('shared-name') });
+    const sameName = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      token: acme,
+      payload: github('shared-name'),
+    });
 
     expect([get.status, patch.status, del.status]).toEqual([404, 404, 404]);
-    expect(get.body).toEqual({ error: { code: 'not_found', message: expect.any(String), traceId: expect.any(String) } });
+    expect(get.body).toEqual({
+      error: { code: 'not_found', message: expect.any(String), traceId: expect.any(String) },
+    });
     expect(list.body.items).toEqual([]);
     expect(sameName.status).toBe(201);
     expect((await t.request({ method: 'GET', url })).body.owner).toBe('Platform team');
@@ -196,8 +250,18 @@ describe.each(targets)('integrations API on $dialect', (target) => {
     const writer = await t.token('default', ['integrations:write']);
 
     const readList = await t.request({ method: 'GET', url: '/api/v1/integrations', token: reader });
-    const readCreate = await t.request({ method: 'POST', url: '/api/v1/integrations', token: reader, payload: github('r') });
-    const writeCreate = await t.request({ method: 'POST', url: '/api/v1/integrations', token: writer, payload: github('w') });
+    const readCreate = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      token: reader,
+      payload: github('r'),
+    });
+    const writeCreate = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      token: writer,
+      payload: github('w'),
+    });
     const writeTokens = await t.request({ method: 'GET', url: '/api/v1/tokens', token: writer });
 
     expect(readList.status).toBe(200);
@@ -219,7 +283,11 @@ describe.each(targets)('integrations API on $dialect', (target) => {
     const listed = await t.request({ method: 'GET', url: '/api/v1/tokens' });
     const revoked = await t.request({ method: 'DELETE', url: `/api/v1/tokens/${created.body.tokenInfo.id}` });
     const refused = await t.request({ method: 'GET', url: '/api/v1/integrations', token: secret });
-    const otherTenant = await t.request({ method: 'GET', url: '/api/v1/tokens', token: await t.token('zeta') });
+    const otherTenant = await t.request({
+      method: 'GET',
+      url: '/api/v1/tokens',
+      token: await t.token('zeta'),
+    });
 
     expect(created.status).toBe(201);
     expect(secret).toMatch(/^intg_[A-Za-z0-9_-]{43}$/);
@@ -256,12 +324,22 @@ describe.each(targets)('integrations API on $dialect', (target) => {
     const docs = await t.request({ method: 'GET', url: '/docs/', token: null });
 
     expect(healthz.body).toEqual({ status: 'ok' });
-    expect(readyz.body).toMatchObject({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true } } });
-    expect(metrics.body).toContain('http_requests_total{method="GET",route="/api/v1/providers",status_code="200"}');
+    expect(readyz.body).toMatchObject({
+      status: 'ready',
+      checks: { database: { ok: true }, migrations: { ok: true } },
+    });
+    expect(metrics.body).toContain(
+      'http_requests_total{method="GET",route="/api/v1/providers",status_code="200"}',
+    );
     expect(metrics.body).toContain('integrations_changes_total');
     expect(openapi.body.openapi).toBe('3.0.3');
     expect(Object.keys(openapi.body.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/integrations', '/api/v1/integrations/{id}', '/api/v1/providers', '/api/v1/tokens']),
+      expect.arrayContaining([
+        '/api/v1/integrations',
+        '/api/v1/integrations/{id}',
+        '/api/v1/providers',
+        '/api/v1/tokens',
+      ]),
     );
     expect(docs.status).toBe(200);
   });
