@@ -38,6 +38,8 @@ function parseScopes(value: string): Scope[] {
 
 /** `integrations tokens create|list|revoke`, working on the database directly. */
 export function registerTokenCommands(program: Command): void {
+  // The program's global --json takes the flag wherever it stands, so this command's own never sees it.
+  const json = (options: { json?: boolean }) => options.json ?? program.opts<{ json?: boolean }>().json;
   const tokens = program
     .command('tokens')
     .description('manage API tokens in the database (operator command)');
@@ -58,7 +60,7 @@ export function registerTokenCommands(program: Command): void {
           createdBy: 'cli',
         }),
       );
-      if (options.json) {
+      if (json(options)) {
         process.stdout.write(`${JSON.stringify({ token, tokenInfo: view }, null, 2)}\n`);
       } else {
         process.stderr.write(
@@ -75,7 +77,7 @@ export function registerTokenCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { tenant?: string; json?: boolean }) => {
       const views = await withTokens((service) => service.list(options.tenant ?? null));
-      if (options.json) return void process.stdout.write(`${JSON.stringify({ items: views }, null, 2)}\n`);
+      if (json(options)) return void process.stdout.write(`${JSON.stringify({ items: views }, null, 2)}\n`);
       process.stdout.write(
         renderTable(
           ['ID', 'TENANT', 'NAME', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'],

@@ -6,8 +6,13 @@ import { ConfigError } from '../core/errors.js';
 import { type Config, ConfigSchema, ENV_ONLY_KEYS } from './config.js';
 
 const ENV_PREFIX = 'INTEGRATIONS_';
-/** Environment variables with the prefix that are not config keys. */
-const NON_KEY_VARIABLES = new Set(['INTEGRATIONS_CONFIG', 'INTEGRATIONS_TEST_REQUIRE_SERVICES']);
+/** Environment variables with the prefix that are not config keys (the CLI's own, the tests'). */
+const NON_KEY_VARIABLES = new Set([
+  'INTEGRATIONS_CONFIG',
+  'INTEGRATIONS_URL',
+  'INTEGRATIONS_TOKEN',
+  'INTEGRATIONS_TEST_REQUIRE_SERVICES',
+]);
 
 const envName = (key: string): string => ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 
