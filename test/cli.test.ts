@@ -130,6 +130,19 @@ describe('the integrations CLI against a running service', () => {
     expect(JSON.parse(byId.stdout)).toMatchObject({ id, name: 'x' });
   });
 
+  it('tests a connection: a table of checks, exit 0 when it works and 7 when it does not', async () => {
+    const works = await api(['test', 'x']);
+    await api(['update', 'x', '--config', '{"health":"failing","message":"certificate expired"}']);
+    const fails = await api(['test', 'x', '--json']);
+    await api(['update', 'x', '--config', '{"health":"degraded","message":null}']);
+
+    expect(works.code, works.stderr).toBe(0);
+    expect(works.stdout).toMatch(/^x: works in \d+ ms/);
+    expect(works.stdout).toMatch(/^reachable\s+ok\s+answered$/m);
+    expect(fails.code).toBe(7);
+    expect(JSON.parse(fails.stdout)).toMatchObject({ success: false, message: 'certificate expired' });
+  });
+
   it('disables an integration with update --disable', async () => {
     const update = await api(['update', 'x', '--disable']);
     expect(update.code, update.stderr).toBe(0);

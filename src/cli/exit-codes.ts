@@ -11,6 +11,8 @@ export const EXIT = {
   conflict: 5,
   /** The service could not be reached or failed (5xx). */
   unavailable: 6,
+  /** A connection test ran and the connection does not work. */
+  testFailed: 7,
   /** The service's own configuration is invalid (EX_CONFIG). */
   config: 78,
 } as const;

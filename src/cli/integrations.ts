@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { ConnectionTestOutcome } from '../catalog/connection-tester.js';
 import type { Integration } from '../core/integration.js';
 import { type ApiClient, createApiClient } from './client.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -201,6 +202,28 @@ export function registerIntegrationCommands(program: Command): void {
         etag ?? undefined,
       );
       print(globals(), updated, () => describe(updated));
+    });
+
+  program
+    .command('test')
+    .description('test the connection of an integration (exit 7 when it does not work)')
+    .argument('<id-or-name>')
+    .action(async (idOrName: string) => {
+      const api = client();
+      const { integration } = await resolve(api, idOrName);
+      const { body } = await api.post<ConnectionTestOutcome>(
+        `/api/v1/integrations/${integration.id}/test`,
+        {},
+      );
+      print(globals(), body, () => {
+        const verdict = body.success ? 'works' : 'FAILED';
+        const table = renderTable(
+          ['CHECK', 'RESULT', 'MESSAGE'],
+          body.checks.map((check) => [check.name, check.ok ? 'ok' : 'FAILED', check.message]),
+        );
+        return `${integration.name}: ${verdict} in ${body.latencyMs} ms: ${body.message}\n${table}`;
+      });
+      if (!body.success) process.exitCode = EXIT.testFailed;
     });
 
   program
