@@ -1,0 +1,231 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Registry } from 'prom-client';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { type CircuitBreakerOptions, createCircuitBreakers } from './circuit-breaker.js';
+import { createDispatcher } from './dispatcher.js';
+import type { EgressPolicy } from './egress-policy.js';
+import { EgressDeniedError, OfflineError } from './errors.js';
+import { ERROR_BODY_BYTES, type ReadMode, type WireRequest } from './exchange.js';
+import { findCause } from './failures.js';
+import { createGuardedLookup, type Resolver, systemResolver } from './guarded-lookup.js';
+import { HttpError } from './http-error.js';
+import { type HttpResponse, toHttpResponse } from './http-response.js';
+import { createOutboundMetrics, type OutboundMetrics } from './metrics.js';
+import { followRedirect, isFollowableRedirect, MAX_REDIRECTS } from './redirects.js';
+import { buildBody, buildHeaders, secretsOfInput } from './request-parts.js';
+import { DEFAULT_RETRY_OPTIONS, IDEMPOTENT_METHODS, type RetryOptions } from './retry-policy.js';
+import { type RetryLoopDeps, sendWithRetries } from './send-with-retries.js';
+
+/** One outbound request. */
+export interface HttpRequest {
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  readonly url: string | URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+  /** Sent as JSON with `content-type: application/json` (unless set). Not with `body`. */
+  readonly json?: unknown;
+  /** A POST or PATCH the caller knows is safe to repeat (an idempotency key, an `ensure` write). */
+  readonly retryable?: boolean;
+  /** Budget of the whole call: tries, waits between them and redirects (default: the client's). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** A larger body is a permanent 'too_large' failure (default: the client's, 10 MiB). */
+  readonly maxResponseBytes?: number;
+  readonly redirect?: 'follow' | 'manual';
+  /** Statuses returned instead of thrown, e.g. `[404]` for a lookup that may find nothing. */
+  readonly okStatuses?: readonly number[];
+  /** Metric and log labels: a provider id and a fixed operation name, never an id or a URL. */
+  readonly provider?: string;
+  readonly operation?: string;
+}
+
+/** The only way out of the process: see README.md in this folder. */
+export interface HttpClient {
+  request(request: HttpRequest): Promise<HttpResponse>;
+  /** Closes the pooled connections; waits for requests in flight. */
+  close(): Promise<void>;
+}
+
+export interface HttpClientOptions {
+  readonly policy: EgressPolicy;
+  /** Send nothing: every request throws `OfflineError`. A function is asked at each request. */
+  readonly offline?: boolean | (() => boolean);
+  /** Where the outbound metrics are registered; none are kept without it. */
+  readonly registry?: Registry;
+  readonly logger?: Logger;
+  /** PEM certificates trusted in addition to Node's bundled roots (a private CA of an on-prem system). */
+  readonly caBundle?: string;
+  /** Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /** Time to the response headers, per try (default 10 s). */
+  readonly headersTimeoutMs?: number;
+  /** Longest silence while the body arrives, per try (default 10 s). */
+  readonly bodyTimeoutMs?: number;
+  /** Budget of a whole call when the request gives none (default 120 s). */
+  readonly timeoutMs?: number;
+  /** Default 10 MiB. */
+  readonly maxResponseBytes?: number;
+  readonly retry?: Partial<RetryOptions>;
+  readonly circuitBreaker?: Omit<CircuitBreakerOptions, 'now'>;
+  /** Sent when the request sets none (default `integrations-catalog`). */
+  readonly userAgent?: string;
+  readonly connectionsPerOrigin?: number;
+  /** Where `HTTP(S)_PROXY` and `NO_PROXY` are read (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Test seams. */
+  readonly lookup?: Resolver;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Creates the client every provider, token endpoint, secret store and webhook uses to reach out.
+ *
+ * @example
+ * const http = createHttpClient({ policy, registry: metrics.registry, logger });
+ * const response = await http.request({ method: 'GET', url: `${base}/user`, headers: { authorization }, provider: 'github_app', operation: 'test_connection' });
+ * const user = response.json<{ login: string }>();
+ */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const { policy } = options;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const metrics: OutboundMetrics | undefined = options.registry
+    ? createOutboundMetrics(options.registry)
+    : undefined;
+  const { dispatcher, proxy } = createDispatcher({
+    lookup: createGuardedLookup(policy, options.lookup ?? systemResolver),
+    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
+    caBundle: options.caBundle,
+    connectionsPerOrigin: options.connectionsPerOrigin,
+    env: options.env,
+  });
+  if (proxy)
+    logger.info({ proxy }, 'outbound requests go through a proxy, which must enforce the egress policy');
+  const deps: RetryLoopDeps = {
+    dispatcher,
+    breakers: createCircuitBreakers({ ...options.circuitBreaker, now }),
+    metrics,
+    logger,
+    retry: { ...DEFAULT_RETRY_OPTIONS, ...options.retry },
+    sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal })),
+    now,
+    random: options.random ?? Math.random,
+  };
+  const isOffline = () =>
+    typeof options.offline === 'function' ? options.offline() : options.offline === true;
+
+  async function request(input: HttpRequest): Promise<HttpResponse> {
+    const method = input.method.toUpperCase();
+    const labels = { provider: input.provider ?? 'unknown', operation: input.operation ?? 'request' };
+    if (isOffline()) {
+      metrics?.requests.inc({ ...labels, status_class: 'offline' });
+      const error = new OfflineError(method, input.url);
+      logger.debug({ ...labels, url: error.url }, 'offline: outbound request not sent');
+      throw error;
+    }
+    const headers = buildHeaders(input, options.userAgent ?? 'integrations-catalog');
+    const secrets = secretsOfInput(input.url, headers);
+    const refused = (error: unknown, from: { method: string; url: string | URL }): never => {
+      if (!(error instanceof EgressDeniedError)) throw error;
+      metrics?.requests.inc({ ...labels, status_class: 'egress_denied' });
+      metrics?.egressDenied.inc({ rule: error.rule });
+      throw new HttpError({
+        code: 'egress_denied',
+        isTransient: false,
+        reason: error.message,
+        attempts: 0,
+        cause: error,
+        secrets,
+        ...from,
+        ...labels,
+      });
+    };
+
+    const timeoutMs = input.timeoutMs ?? options.timeoutMs ?? 120_000;
+    const deadline = now() + timeoutMs;
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), timeoutMs);
+    const signal = input.signal ? AbortSignal.any([input.signal, timer.signal]) : timer.signal;
+    const stop = () => ({
+      timedOut: timer.signal.aborted,
+      cancelled: input.signal?.aborted === true,
+      timeoutMs,
+    });
+    const follow = (input.redirect ?? 'follow') === 'follow';
+    const okStatuses = new Set(input.okStatuses ?? []);
+    const limit = input.maxResponseBytes ?? options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const accepts = (status: number, responseHeaders: Readonly<Record<string, string>>) =>
+      (status >= 200 && status < 300) ||
+      status === 304 ||
+      okStatuses.has(status) ||
+      (follow ? isFollowableRedirect(status, responseHeaders) : status >= 300 && status < 400);
+    const readMode = (status: number, responseHeaders: Readonly<Record<string, string>>): ReadMode => {
+      if (follow && isFollowableRedirect(status, responseHeaders)) return { kind: 'discard' };
+      return accepts(status, responseHeaders)
+        ? { kind: 'full', limit }
+        : { kind: 'excerpt', limit: ERROR_BODY_BYTES };
+    };
+
+    try {
+      let wire: WireRequest;
+      try {
+        const url = policy.parseUrl(input.url);
+        policy.checkUrl(url);
+        wire = { method, url, headers, body: buildBody(input) };
+      } catch (error) {
+        return refused(error, { method, url: input.url });
+      }
+      for (let hops = 0; ; hops++) {
+        const repeatable = IDEMPOTENT_METHODS.has(wire.method) || input.retryable === true;
+        const hop = { wire, ...labels, repeatable, signal, stop, deadline, readMode, accepts, secrets };
+        const response = await sendWithRetries(deps, hop);
+        const location = response.headers.location;
+        if (!follow || location === undefined || !isFollowableRedirect(response.status, response.headers)) {
+          return toHttpResponse(response, { method: wire.method, url: wire.url, secrets, ...labels });
+        }
+        if (hops >= MAX_REDIRECTS) {
+          throw new HttpError({
+            code: 'too_many_redirects',
+            isTransient: false,
+            method: wire.method,
+            url: wire.url,
+            status: response.status,
+            reason: `more than ${MAX_REDIRECTS} redirects`,
+            attempts: 1,
+            secrets,
+            ...labels,
+          });
+        }
+        try {
+          wire = followRedirect(policy, wire, response.status, location);
+        } catch (error) {
+          refused(error, { method: wire.method, url: wire.url });
+        }
+      }
+    } catch (error) {
+      if (error instanceof HttpError) {
+        const denied = findCause(error, EgressDeniedError);
+        const rule = denied ? { rule: denied.rule } : {};
+        const fields = {
+          ...labels,
+          url: error.url,
+          status: error.status,
+          attempt: error.attempts,
+          code: error.code,
+        };
+        logger.warn({ ...fields, ...rule }, 'outbound request failed');
+      }
+      throw error;
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  return { request, close: () => dispatcher.close() };
+}

@@ -1,0 +1,204 @@
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../core/logger.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
+import { CircuitOpenError } from './errors.js';
+import { exchange, type ReadMode, type WireRequest, type WireResponse } from './exchange.js';
+import { classifyFailure, type StopState } from './failures.js';
+import { codeForStatus, HttpError } from './http-error.js';
+import { type OutboundMetrics, statusClassOf } from './metrics.js';
+import { redactUrl } from './redact.js';
+import {
+  decideRetry,
+  isTransientResponse,
+  type RetryDecision,
+  type RetryOptions,
+  retryHint,
+} from './retry-policy.js';
+
+/** What the retry loop needs from the client. */
+export interface RetryLoopDeps {
+  readonly dispatcher: Dispatcher;
+  readonly breakers: CircuitBreakers;
+  readonly metrics: OutboundMetrics | undefined;
+  readonly logger: Logger;
+  readonly retry: RetryOptions;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/** One hop of a request (one URL), with everything the loop decides by. */
+export interface Hop {
+  readonly wire: WireRequest;
+  readonly provider: string;
+  readonly operation: string;
+  /** Idempotent method or marked `retryable` by the caller. */
+  readonly repeatable: boolean;
+  readonly signal: AbortSignal;
+  readonly stop: () => StopState;
+  /** Milliseconds since the epoch (on `now`) after which no wait may end. */
+  readonly deadline: number;
+  readonly readMode: (status: number, headers: Readonly<Record<string, string>>) => ReadMode;
+  /** Statuses handed back to the caller (2xx, okStatuses, 304, redirects): not failures. */
+  readonly accepts: (status: number, headers: Readonly<Record<string, string>>) => boolean;
+  readonly secrets: readonly string[];
+}
+
+const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?(json|xml)|application\/x-www-form-urlencoded)/i;
+
+/**
+ * Sends one hop, trying again per the retry policy, through the origin's circuit breaker. Returns
+ * an accepted answer or throws `HttpError`.
+ */
+export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<WireResponse> {
+  const { wire } = hop;
+  const origin = wire.url.origin;
+  const labels = { provider: hop.provider, operation: hop.operation };
+  const fail = (init: Omit<ConstructorParameters<typeof HttpError>[0], 'method' | 'url' | 'secrets'>) =>
+    new HttpError({ ...init, method: wire.method, url: wire.url, secrets: hop.secrets, ...labels });
+
+  // The call was stopped (deadline, cancel) while waiting between tries.
+  const stopped = (cause: unknown, attempts: number) => {
+    const failure = classifyFailure(cause ?? new Error('stopped'), hop.stop());
+    return fail({
+      code: failure.code,
+      isTransient: failure.transient,
+      reason: failure.reason,
+      attempts,
+      cause,
+    });
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      deps.breakers.admit(origin);
+    } catch (error) {
+      if (!(error instanceof CircuitOpenError)) throw error;
+      deps.metrics?.requests.inc({ ...labels, status_class: 'circuit_open' });
+      throw fail({
+        code: 'circuit_open',
+        isTransient: true,
+        reason: error.message,
+        attempts: attempt - 1,
+        cause: error,
+      });
+    }
+
+    const started = performance.now();
+    let response: WireResponse;
+    try {
+      response = await exchange(deps.dispatcher, wire, hop.signal, hop.readMode);
+    } catch (error) {
+      const failure = classifyFailure(error, hop.stop());
+      deps.breakers.record(origin, failure.breaker);
+      deps.metrics?.requests.inc({ ...labels, status_class: failure.statusClass });
+      if (failure.rule) deps.metrics?.egressDenied.inc({ rule: failure.rule });
+      else deps.metrics?.duration.observe(labels, (performance.now() - started) / 1000);
+      const decision = withinDeadline(
+        decideRetry({
+          attempt,
+          transient: failure.transient && failure.retryable,
+          repeatable: hop.repeatable || failure.beforeSending,
+          random: deps.random,
+          options: deps.retry,
+        }),
+        deps.now(),
+        hop.deadline,
+      );
+      if (decision.retry) {
+        if (await pause(deps, hop, decision.delayMs, attempt, failure.code)) continue;
+        throw stopped(error, attempt);
+      }
+      throw fail({
+        code: failure.code,
+        isTransient: failure.transient,
+        reason: failure.reason,
+        attempts: attempt,
+        cause: error,
+      });
+    }
+
+    deps.metrics?.duration.observe(labels, (performance.now() - started) / 1000);
+    deps.metrics?.requests.inc({ ...labels, status_class: statusClassOf(response.status) });
+    const accepted = hop.accepts(response.status, response.headers);
+    // An accepted body may be large; only failures are read as text (rate-limit messages, the excerpt).
+    const bodyText =
+      !accepted && TEXT_TYPES.test(response.headers['content-type'] ?? 'text/plain')
+        ? response.body.toString('utf8')
+        : undefined;
+    const facts = { status: response.status, headers: response.headers, ...(bodyText ? { bodyText } : {}) };
+    const transient = isTransientResponse(facts);
+    deps.breakers.record(origin, transient ? 'failure' : 'success');
+    if (accepted) return response;
+
+    const hintMs = transient ? retryHint(facts, deps.now()) : undefined;
+    const decision = withinDeadline(
+      decideRetry({
+        attempt,
+        transient,
+        repeatable: hop.repeatable,
+        hintMs,
+        random: deps.random,
+        options: deps.retry,
+      }),
+      deps.now(),
+      hop.deadline,
+    );
+    if (decision.retry) {
+      if (await pause(deps, hop, decision.delayMs, attempt, `HTTP ${response.status}`)) continue;
+      throw stopped(undefined, attempt);
+    }
+    const wait = decision.retryAfterMs;
+    throw fail({
+      code: codeForStatus(response.status),
+      isTransient: transient,
+      status: response.status,
+      reason: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${waitAdvice(decision, deps)}`,
+      attempts: attempt,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      ...(bodyText ? { body: bodyText } : {}),
+    });
+  }
+}
+
+/** A wait that would end after the deadline is not taken: the call fails now, saying when to retry. */
+function withinDeadline(decision: RetryDecision, now: number, deadline: number): RetryDecision {
+  if (!decision.retry || now + decision.delayMs <= deadline) return decision;
+  return { retry: false, reason: 'wait_too_long', retryAfterMs: decision.delayMs };
+}
+
+function waitAdvice(decision: RetryDecision, deps: RetryLoopDeps): string {
+  if (decision.retry || decision.reason !== 'wait_too_long' || decision.retryAfterMs === undefined) return '';
+  const at = new Date(deps.now() + decision.retryAfterMs).toISOString();
+  const seconds = Math.ceil(decision.retryAfterMs / 1000);
+  return `; the server asks to retry after ${at} (in ${seconds} s), longer than this client waits, so it did not`;
+}
+
+/** Logs, counts and sleeps before the next try; false when the sleep was cut short by a stop. */
+async function pause(
+  deps: RetryLoopDeps,
+  hop: Hop,
+  delayMs: number,
+  attempt: number,
+  why: string,
+): Promise<boolean> {
+  deps.logger.debug(
+    {
+      provider: hop.provider,
+      operation: hop.operation,
+      method: hop.wire.method,
+      url: redactUrl(hop.wire.url),
+      attempt,
+      delayMs,
+      why,
+    },
+    'retrying outbound request',
+  );
+  deps.metrics?.retries.inc({ provider: hop.provider });
+  try {
+    await deps.sleep(delayMs, hop.signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
