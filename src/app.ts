@@ -13,7 +13,9 @@ import { createPluginContextFactory } from './catalog/plugin-context.js';
 import { createReadinessCheck } from './catalog/readiness.js';
 import { createTokenService, type TokenService } from './catalog/token-service.js';
 import type { Config } from './config/config.js';
+import { ConfigError } from './core/errors.js';
 import { createIdGenerator } from './core/ids.js';
+import { createEgressPolicy, createHttpClient } from './net/index.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { builtinPlugins } from './plugins/builtin.js';
@@ -69,12 +71,29 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const metrics = createMetrics({ processMetrics: options.processMetrics });
 
   const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const closers: (() => Promise<void>)[] = [];
   try {
     const applied = await migrateToLatest(database);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const store = createStore(database);
     const plugins = await loadPlugins(options.builtins ?? builtinPlugins(), config.plugins, logger);
+    const egress = createEgressPolicy({
+      allowPrivateNetworks: config.allowPrivateNetworks,
+      allowlist: config.egressAllowlist,
+      allowHttp: config.egressAllowHttp,
+      allowedPorts: config.egressAllowedPorts,
+      allowAnyPort: config.egressAllowAnyPort,
+    });
+    const http = createHttpClient({
+      policy: egress,
+      offline: config.offline,
+      registry: metrics.registry,
+      logger,
+      caBundle: config.caBundleFile ? readCaBundle(config.caBundleFile) : undefined,
+    });
+    closers.push(() => http.close());
     const integrations = createIntegrationService({
+      egress,
       store,
       plugins,
       newId,
@@ -86,7 +105,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const tokens = createTokenService({ store, newId, now, logger });
     await tokens.bootstrap({ dataDir: config.dataDir, adminToken: config.adminToken });
     const instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const contexts = createPluginContextFactory({ logger, now });
+    const contexts = createPluginContextFactory({ http, logger, now });
     const healthMetrics = createHealthMetrics(metrics.registry, store);
     const tester = createConnectionTester({
       store,
@@ -100,6 +119,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       instanceId,
       timeoutMs: config.pollCheckTimeoutMs,
       historyLimit: config.pollHistoryLimit,
+      egress,
+      offline: config.offline,
     });
     const poller = createHealthPoller({
       store,
@@ -132,7 +153,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger,
       version: VERSION,
     });
-    if (config.pollEnabled) poller.start();
+    if (config.offline) logger.warn('offline mode: no outbound request will be made; health polling is off');
+    else if (config.pollEnabled) poller.start();
     logger.info({ database: database.dialect, location: database.location, instanceId }, 'catalog ready');
     return {
       config,
@@ -147,11 +169,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger,
       async close() {
         await Promise.all([api.close(), poller.stop()]);
+        for (const close of closers) await close();
         await database.close();
       },
     };
   } catch (error) {
+    for (const close of closers) await close().catch(() => {});
     await database.close();
     throw error;
+  }
+}
+
+function readCaBundle(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`cannot read the CA bundle ${path}: ${(cause as Error).message}`, { cause });
   }
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
 import type { TokenService } from '../catalog/token-service.js';
 import { ForbiddenError } from '../core/errors.js';
 import { hasScope, type Principal, type Scope } from '../core/scopes.js';
@@ -28,6 +29,18 @@ export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
       throw new ForbiddenError(`this operation needs the ${required} scope`);
     }
     request.principal = principal;
-    request.log = request.log.child({ tenantId: principal.tenantId });
+    addLogBindings(request, { tenantId: principal.tenantId });
   });
+}
+
+/**
+ * Adds bindings to the request's logger. Fastify gives every request a child logger of its own, so
+ * pino's `setBindings` adds them in place, with the same output as a child of it; a child of that
+ * per-request child cost about 20 µs a request in the API benchmark (bench/api.ts). Loggers without
+ * `setBindings` get a child as before.
+ */
+function addLogBindings(request: FastifyRequest, bindings: Record<string, string>): void {
+  const log = request.log as FastifyBaseLogger & Partial<Pick<PinoLogger, 'setBindings'>>;
+  if (log.setBindings) log.setBindings(bindings);
+  else request.log = log.child(bindings);
 }

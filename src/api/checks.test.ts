@@ -132,3 +132,54 @@ describe.each(targets)('connection tests and health API on $dialect', (target) =
     expect(metrics.body).toMatch(/integrations_by_health_status\{status="unknown"\} \d+/);
   });
 });
+
+describe('outbound policy and offline mode', () => {
+  const sqlite = targets[0]!;
+
+  it('refuses endpoints the egress policy forbids when they are saved, naming the rule', async () => {
+    const t = await startTestApp(sqlite);
+    try {
+      const cases = [
+        ['http://169.254.169.254/latest/meta-data', /cloud metadata/],
+        ['https://10.1.2.3/', /private/],
+        ['http://127.0.0.1:8080/', /port 8080 is not allowed|loopback/],
+        ['https://[::ffff:7f00:1]/', /loopback/],
+      ] as const;
+      for (const [endpoint, rule] of cases) {
+        const response = await t.request({
+          method: 'POST',
+          url: '/api/v1/integrations',
+          payload: { ...body('x'), endpoint },
+        });
+
+        expect(response.status, endpoint).toBe(400);
+        expect(response.body.error.details[0].field).toBe('/endpoint');
+        expect(response.body.error.message).toMatch(rule);
+      }
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('makes no test and reports skippedOffline when the service runs offline', async () => {
+    const t = await startTestApp(sqlite, { config: { offline: true } });
+    try {
+      const created = await t.request({
+        method: 'POST',
+        url: '/api/v1/integrations',
+        payload: body('offline'),
+      });
+
+      const result = await t.request({ method: 'POST', url: `/api/v1/integrations/${created.body.id}/test` });
+      const report = await t.request({
+        method: 'GET',
+        url: `/api/v1/integrations/${created.body.id}/health`,
+      });
+
+      expect(result.body).toMatchObject({ success: false, skippedOffline: true, checks: [] });
+      expect(report.body.history).toEqual([]);
+    } finally {
+      await t.dispose();
+    }
+  });
+});

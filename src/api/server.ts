@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -26,6 +25,7 @@ import { providerRoutes } from './routes/providers.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ErrorSchema } from './schemas.js';
+import { newTraceId } from './trace-id.js';
 
 /** What the HTTP layer needs; it calls the catalog and nothing below it. */
 export interface ApiDeps {
@@ -59,7 +59,7 @@ function createFastify(deps: ApiDeps) {
     genReqId: (request) => {
       const header = request.headers.traceparent;
       const match = typeof header === 'string' ? TRACEPARENT.exec(header) : null;
-      return match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
+      return match?.[1] && !/^0+$/.test(match[1]) ? match[1] : newTraceId();
     },
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },

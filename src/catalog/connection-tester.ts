@@ -1,6 +1,7 @@
 import type { Integration } from '../core/integration.js';
 import type { Logger } from '../core/logger.js';
 import type { Principal } from '../core/scopes.js';
+import type { EgressPolicy } from '../net/index.js';
 import type { ConnectionCheck, IntegrationConfig } from '../plugins/contracts.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +18,8 @@ export interface ConnectionTestOutcome {
   readonly latencyMs: number;
   readonly checkedAt: string;
   readonly checks: ConnectionCheck[];
+  /** True when nothing was tried because the service runs offline. */
+  readonly skippedOffline: boolean;
 }
 
 export interface ConnectionTester {
@@ -38,12 +41,27 @@ export interface ConnectionTesterDeps {
   readonly instanceId: string;
   readonly timeoutMs: number;
   readonly historyLimit: number;
+  readonly egress: EgressPolicy;
+  /** Offline mode: tests are skipped without calling the plugin. */
+  readonly offline: boolean;
 }
 
 export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTester {
   async function run(provider: string, integration: IntegrationConfig): Promise<ConnectionTestOutcome> {
-    const entry = deps.plugins.get(provider);
     const checkedAt = deps.now();
+    if (deps.offline) {
+      const message = 'offline mode: the connection was not tested and no request was made';
+      deps.logger.warn({ integrationId: integration.id, provider, operation: 'test_connection' }, message);
+      return {
+        success: false,
+        message,
+        latencyMs: 0,
+        checkedAt: checkedAt.toISOString(),
+        checks: [],
+        skippedOffline: true,
+      };
+    }
+    const entry = deps.plugins.get(provider);
     const started = performance.now();
     const result = entry?.availability.available
       ? await safeConnectionTest(deps.timeoutMs, (signal) =>
@@ -66,7 +84,13 @@ export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTe
       },
       'connection tested',
     );
-    return { ...result, checks: [...result.checks], latencyMs, checkedAt: checkedAt.toISOString() };
+    return {
+      ...result,
+      checks: [...result.checks],
+      latencyMs,
+      checkedAt: checkedAt.toISOString(),
+      skippedOffline: false,
+    };
   }
 
   return {
@@ -74,6 +98,7 @@ export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTe
       const integration: Integration = await deps.integrations.get(principal, id);
       const config = deps.plugins.validateConfig(integration.provider, integration.type, integration.config);
       const outcome = await run(integration.provider, { ...integration, config });
+      if (outcome.skippedOffline) return outcome;
       await deps.store.transaction(async (tx) => {
         await tx.health.appendCheck(
           {
@@ -116,7 +141,7 @@ export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTe
         tenantId: principal.tenantId,
         name: input.name,
         type: input.type,
-        endpoint: parseEndpoint(input.endpoint),
+        endpoint: parseEndpoint(input.endpoint, deps.egress),
         authRef: input.authRef == null ? null : parseAuthRef(input.authRef),
         config,
       });

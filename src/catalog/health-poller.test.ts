@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/support/app.js';
 import { testDatabaseTargets } from '../../test/support/databases.js';
+import { testHttpClient } from '../../test/support/http.js';
 import { createIdGenerator } from '../core/ids.js';
 import { silentLogger } from '../core/logger.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -14,6 +15,8 @@ import { createHealthPoller, type HealthPoller, type PollerSettings } from './he
 import { createPluginContextFactory } from './plugin-context.js';
 
 const targets = await testDatabaseTargets();
+const http = testHttpClient();
+afterAll(() => http.close());
 
 const settings: PollerSettings = {
   intervalMs: 60_000,
@@ -48,7 +51,7 @@ describe.each(targets)('health poller on $dialect', (target) => {
     return createHealthPoller({
       store: t.app.store,
       plugins,
-      contexts: createPluginContextFactory({ logger: silentLogger, now: clock.now }),
+      contexts: createPluginContextFactory({ http, logger: silentLogger, now: clock.now }),
       logger: silentLogger,
       metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, t.app.store),
       newId: createIdGenerator(),
@@ -242,7 +245,7 @@ describe.skipIf(!targets[1]!.available)('three pollers on PostgreSQL', () => {
         createHealthPoller({
           store: createStore(instanceDbs[index]!),
           plugins,
-          contexts: createPluginContextFactory({ logger: silentLogger, now: clock.now }),
+          contexts: createPluginContextFactory({ http, logger: silentLogger, now: clock.now }),
           logger: silentLogger,
           metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, setup),
           newId,

@@ -1,7 +1,11 @@
 import { InvalidInputError } from '../core/errors.js';
+import type { EgressPolicy } from '../net/index.js';
 
-/** Checks an endpoint URL: absolute http(s), no credentials, no fragment. Returns it normalised. */
-export function parseEndpoint(value: string, field = '/endpoint'): string {
+/**
+ * Checks an endpoint URL: absolute http(s), no credentials, no fragment, and allowed by the egress
+ * policy (checked again at every use, since names can change what they resolve to). Returns it normalised.
+ */
+export function parseEndpoint(value: string, egress: EgressPolicy, field = '/endpoint'): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -16,6 +20,11 @@ export function parseEndpoint(value: string, field = '/endpoint'): string {
   }
   if (url.hash) throw InvalidInputError.field(field, 'must not have a #fragment');
   if (!url.hostname) throw InvalidInputError.field(field, 'must name a host');
+  try {
+    egress.checkUrl(url);
+  } catch (error) {
+    throw InvalidInputError.field(field, `is not allowed: ${(error as Error).message}`);
+  }
   // URL adds a slash to a bare origin; keep what the user meant.
   return url.pathname === '/' && !value.endsWith('/') ? url.href.slice(0, -1) : url.href;
 }

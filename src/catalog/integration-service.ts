@@ -8,6 +8,7 @@ import {
 } from '../core/integration.js';
 import type { Logger } from '../core/logger.js';
 import type { Principal } from '../core/scopes.js';
+import type { EgressPolicy } from '../net/index.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import type { IntegrationFilter } from '../store/integration-repository.js';
@@ -59,6 +60,8 @@ export interface IntegrationServiceDeps {
   readonly now: () => Date;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Endpoints must be reachable under the outbound policy. */
+  readonly egress: EgressPolicy;
   /** The poller's default interval, to place a new integration's first check. */
   readonly defaultPollIntervalMs: number;
 }
@@ -142,7 +145,7 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
         name: input.name,
         type: input.type,
         provider: input.provider,
-        endpoint: parseEndpoint(input.endpoint),
+        endpoint: parseEndpoint(input.endpoint, deps.egress),
         authRef: input.authRef == null ? null : parseAuthRef(input.authRef),
         config,
         tags: normaliseTags(input.tags),
@@ -251,7 +254,8 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
         return {
           ...current,
           name: input.name ?? current.name,
-          endpoint: input.endpoint === undefined ? current.endpoint : parseEndpoint(input.endpoint),
+          endpoint:
+            input.endpoint === undefined ? current.endpoint : parseEndpoint(input.endpoint, deps.egress),
           authRef:
             input.authRef === undefined
               ? current.authRef

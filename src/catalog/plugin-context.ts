@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import type { HttpClient } from '../net/index.js';
 import type { IntegrationConfig, PluginContext } from '../plugins/contracts.js';
 
 /** Makes the context a plugin gets for one operation on one integration. */
@@ -7,6 +8,7 @@ export interface PluginContextFactory {
 }
 
 export interface PluginContextDeps {
+  readonly http: HttpClient;
   readonly logger: Logger;
   readonly now: () => Date;
 }
@@ -17,6 +19,7 @@ export function createPluginContextFactory(deps: PluginContextDeps): PluginConte
       return {
         integration,
         signal,
+        http: deps.http,
         now: deps.now,
         logger: deps.logger.child({
           integrationId: integration.id ?? undefined,

@@ -33,6 +33,38 @@ export const ConfigSchema = Type.Object(
       default: 10_000,
       description: 'How long SIGTERM waits for in-flight requests before closing anyway.',
     }),
+    offline: Type.Boolean({
+      default: false,
+      description: 'Make no outbound request at all; operations report skippedOffline.',
+    }),
+    allowPrivateNetworks: Type.Boolean({
+      default: false,
+      description:
+        'Let outbound requests reach loopback and private networks (on-premises systems). Cloud metadata addresses stay refused.',
+    }),
+    egressAllowlist: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
+      default: [],
+      maxItems: 1000,
+      description:
+        'Hostnames and CIDRs outbound requests may reach even when private (comma-separated in the environment).',
+    }),
+    egressAllowHttp: Type.Boolean({
+      default: true,
+      description: 'Allow plain http:// endpoints (https is always allowed).',
+    }),
+    egressAllowedPorts: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), {
+      default: [],
+      maxItems: 100,
+      description: 'Ports outbound requests may use besides 80 and 443.',
+    }),
+    egressAllowAnyPort: Type.Boolean({
+      default: false,
+      description: 'Allow outbound requests to any port (addresses are still checked).',
+    }),
+    caBundleFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description: 'PEM file of extra trusted certificate authorities for self-hosted systems.',
+    }),
     pollEnabled: Type.Boolean({ default: true, description: 'Run the health poller in this instance.' }),
     pollIntervalSeconds: Type.Integer({
       minimum: 10,

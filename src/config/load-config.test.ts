@@ -23,6 +23,13 @@ describe('loadConfig', () => {
       logLevel: 'info',
       plugins: [],
       shutdownTimeoutMs: 10_000,
+      offline: false,
+      allowPrivateNetworks: false,
+      egressAllowlist: [],
+      egressAllowHttp: true,
+      egressAllowedPorts: [],
+      egressAllowAnyPort: false,
+      caBundleFile: null,
       pollEnabled: true,
       pollIntervalSeconds: 300,
       pollConcurrency: 50,
@@ -39,6 +46,8 @@ describe('loadConfig', () => {
     const config = loadConfig({
       INTEGRATIONS_PORT: '9090',
       INTEGRATIONS_PLUGINS: './a.js, @acme/b',
+      INTEGRATIONS_EGRESS_ALLOWED_PORTS: '8443, 5000',
+      INTEGRATIONS_OFFLINE: 'true',
       DATABASE_URL: 'postgres://db/catalog',
       PATH: '/usr/bin',
     });
@@ -70,6 +79,11 @@ describe('loadConfig', () => {
       /logLevel \(from INTEGRATIONS_LOG_LEVEL\): must be one of fatal, error/,
     ],
     [{ INTEGRATIONS_PROT: '1' }, /unknown environment variable INTEGRATIONS_PROT/],
+    [{ INTEGRATIONS_OFFLINE: 'yes' }, /offline \(from INTEGRATIONS_OFFLINE\): must be boolean/],
+    [
+      { INTEGRATIONS_EGRESS_ALLOWED_PORTS: '443,http' },
+      /egressAllowedPorts\/1 \(from INTEGRATIONS_EGRESS_ALLOWED_PORTS\): must be integer/,
+    ],
     [{ DATABASE_URL: 'mysql://x' }, /databaseUrl \(from DATABASE_URL\): must match pattern/],
     [{ INTEGRATIONS_ADMIN_TOKEN: 'short' }, /adminToken .*must NOT have fewer than 32 characters/],
   ])('refuses %j, naming it', (env, message) => {

@@ -111,11 +111,14 @@ function coerce(key: keyof Config, raw: string): unknown {
   const schema = ConfigSchema.properties[key] as { type?: string };
   if (schema.type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   if (schema.type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  if (schema.type === 'array')
-    return raw
+  if (schema.type === 'array') {
+    const items = raw
       .split(',')
       .map((item) => item.trim())
       .filter(Boolean);
+    const itemType = (schema as { items?: { type?: string } }).items?.type;
+    return itemType === 'integer' ? items.map((item) => (/^\d+$/.test(item) ? Number(item) : item)) : items;
+  }
   return raw;
 }
 

@@ -20,6 +20,8 @@ export interface EgressPolicyOptions {
   readonly allowHttp?: boolean;
   /** Ports allowed in addition to 80 and 443. */
   readonly allowedPorts?: readonly number[];
+  /** Allow every port (on-premises systems on many ports); addresses are still checked. */
+  readonly allowAnyPort?: boolean;
 }
 
 /** The checks; each throws `EgressDeniedError` naming the rule, or returns quietly. */
@@ -40,6 +42,7 @@ export const EGRESS_SETTINGS = {
   allowPrivateNetworks: 'INTEGRATIONS_ALLOW_PRIVATE_NETWORKS',
   allowHttp: 'INTEGRATIONS_EGRESS_ALLOW_HTTP',
   allowedPorts: 'INTEGRATIONS_EGRESS_ALLOWED_PORTS',
+  allowAnyPort: 'INTEGRATIONS_EGRESS_ALLOW_ANY_PORT',
 } as const;
 
 const DEFAULT_PORTS = [80, 443] as const;
@@ -134,12 +137,12 @@ export function createEgressPolicy(options: EgressPolicyOptions): EgressPolicy {
     }
     checkHostname(target, url.hostname);
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    if (!ports.has(port)) {
+    if (!options.allowAnyPort && !ports.has(port)) {
       const allowed = [...ports].sort((a, b) => a - b).join(', ');
       deny(
         target,
         'port',
-        `port ${port} is not allowed (allowed: ${allowed}); an administrator can allow it with ${EGRESS_SETTINGS.allowedPorts}`,
+        `port ${port} is not allowed (allowed: ${allowed}); an administrator can allow it with ${EGRESS_SETTINGS.allowedPorts} or ${EGRESS_SETTINGS.allowAnyPort}`,
       );
     }
     const literal = parseAddress(url.hostname);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testHttpClient } from '../../test/support/http.js';
 import { InvalidInputError } from '../core/errors.js';
 import { INTEGRATION_TYPES } from '../core/integration.js';
 import { silentLogger } from '../core/logger.js';
+import type { HttpClient } from '../net/index.js';
 import {
   CAPABILITIES,
   type ConnectorPlugin,
@@ -45,6 +47,8 @@ export interface ContractEnvironment {
   };
   /** For registry providers: an image the working registry holds. */
   readonly registryImage?: { readonly repository: string; readonly tag: string; readonly digest: string };
+  /** The outbound client the plugin gets (default: loopback and any port allowed, for fakes). */
+  readonly http?: HttpClient;
   teardown?(): Promise<void>;
 }
 
@@ -64,17 +68,27 @@ export function runConnectorContract(name: string, subject: ContractSubject): vo
   describe(`connector contract: ${name}`, () => {
     let env: ContractEnvironment;
     let registry: PluginRegistry;
+    const defaultHttp = testHttpClient();
 
     beforeAll(async () => {
       env = await subject.setup();
       registry = await loadPlugins([env.plugin], [], silentLogger);
     });
-    afterAll(async () => env?.teardown?.());
+    afterAll(async () => {
+      await env?.teardown?.();
+      await defaultHttp.close();
+    });
 
     const context = (which: 'working' | 'failing', signal = AbortSignal.timeout(15_000)): PluginContext => {
       const integration = env[which];
       const config = registry.validateConfig(env.plugin.provider, integration.type, integration.config);
-      return { integration: { ...integration, config }, logger: silentLogger, signal, now: () => new Date() };
+      return {
+        integration: { ...integration, config },
+        http: env.http ?? defaultHttp,
+        logger: silentLogger,
+        signal,
+        now: () => new Date(),
+      };
     };
     const scm = (which: 'working' | 'failing') => {
       const client = env.plugin.scm?.(context(which));

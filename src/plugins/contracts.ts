@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { HealthStatus, IntegrationType } from '../core/integration.js';
 import type { Logger } from '../core/logger.js';
+import type { HttpClient } from '../net/index.js';
 
 /**
  * The contracts between the catalog and its providers, after the design's `IIntegrationConnectorPlugin`,
@@ -44,6 +45,11 @@ export interface IntegrationConfig<TConfig = Record<string, unknown>> {
 /** Everything a plugin gets from the catalog for one operation. */
 export interface PluginContext<TConfig = Record<string, unknown>> {
   readonly integration: IntegrationConfig<TConfig>;
+  /**
+   * The only way out of the process: egress policy, timeouts, retries and circuit breakers included.
+   * Pass `signal`, `provider` and `operation` with every request.
+   */
+  readonly http: HttpClient;
   readonly logger: Logger;
   /** Aborted when the caller gives up or the operation's deadline passes. */
   readonly signal: AbortSignal;

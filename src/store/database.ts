@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Tables } from './tables.js';
 
@@ -46,12 +46,41 @@ function openSqlite(filename: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: reusingStatements(connection) }) });
   return {
     db,
     dialect: 'sqlite',
     location: filename === ':memory:' ? filename : resolve(filename),
     close: () => db.destroy(),
+  };
+}
+
+/** How many prepared statements an SQLite connection keeps for reuse. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every query afresh, and preparing costs more than running a lookup by
+ * primary key. Kysely's SQL text depends only on the query's shape (values are bound parameters), so
+ * prepared statements are kept by SQL text, least recently used dropped first, and reused. A statement
+ * still being iterated (a streamed query) is busy and cannot be rebound, so a fresh one is made then.
+ */
+function reusingStatements(connection: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(text) {
+      const cached = statements.get(text);
+      if (cached && !cached.busy) {
+        statements.delete(text);
+        statements.set(text, cached);
+        return cached;
+      }
+      const statement = connection.prepare(text);
+      if (cached) return statement;
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      statements.set(text, statement);
+      return statement;
+    },
   };
 }
 

@@ -12,6 +12,7 @@ const TestResultSchema = Type.Object({
   latencyMs: Type.Integer(),
   checkedAt: Type.String({ format: 'date-time' }),
   checks: Type.Array(CheckSchema, { description: 'Each step, so a failure says what to fix.' }),
+  skippedOffline: Type.Boolean({ description: 'True when the service runs offline and tried nothing.' }),
 });
 const HealthReportSchema = Type.Object({
   integrationId: Type.String(),

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testHttpClient } from '../../../test/support/http.js';
 import { silentLogger } from '../../core/logger.js';
 import { runConnectorContract } from '../../plugins/contract.test-kit.js';
 import { asConnectorPlugin } from '../../plugins/contracts.js';
@@ -38,6 +39,8 @@ runConnectorContract('in_memory', {
 });
 
 describe('in-memory provider', () => {
+  const http = testHttpClient();
+  afterAll(() => http.close());
   const context = async (config: Record<string, unknown>, signal = AbortSignal.timeout(10_000)) => {
     const plugin = createInMemoryPlugin();
     const registry = await loadPlugins([asConnectorPlugin(plugin)], [], silentLogger);
@@ -48,6 +51,7 @@ describe('in-memory provider', () => {
         integration: { ...base, id: 'i-1', name: 'x', config: validated as InMemoryConfig },
         logger: silentLogger,
         signal,
+        http,
         now: () => new Date(),
       },
     };
