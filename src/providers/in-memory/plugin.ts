@@ -1,9 +1,10 @@
-import type {
-  ConnectorPlugin,
-  HealthCheckResult,
-  PluginContext,
-  RegistryConnector,
-  ScmAnnotationClient,
+import {
+  CAPABILITIES,
+  type ConnectorPlugin,
+  type HealthCheckResult,
+  type PluginContext,
+  type RegistryConnector,
+  type ScmAnnotationClient,
 } from '../../plugins/contracts.js';
 import { type InMemoryConfig, InMemoryConfigSchema } from './config.js';
 import { createInMemoryRegistry } from './registry-connector.js';
@@ -59,16 +60,8 @@ export function createInMemoryPlugin(): InMemoryPlugin {
     displayName: 'In-memory (tests and demos)',
     types: ['scm', 'registry'],
     configSchema: InMemoryConfigSchema,
-    capabilities: [
-      'test_connection',
-      'health_check',
-      'scm.comment',
-      'scm.status',
-      'scm.check_run',
-      'registry.repositories',
-      'registry.tags',
-      'registry.resolve',
-    ],
+    // It can do everything a provider can: that is what it is for.
+    capabilities: CAPABILITIES,
     checkAvailability: () => ({ available: true }),
     async testConnection(context) {
       const health = await scriptedHealth(context);
