@@ -15,6 +15,7 @@ import { createTokenService, type TokenService } from './catalog/token-service.j
 import type { Config } from './config/config.js';
 import { ConfigError } from './core/errors.js';
 import { createIdGenerator } from './core/ids.js';
+import { createEvents, type OutboxRelay } from './events/index.js';
 import { createEgressPolicy, createHttpClient } from './net/index.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -36,6 +37,8 @@ export interface App {
   readonly integrations: IntegrationService;
   readonly tokens: TokenService;
   readonly poller: HealthPoller;
+  /** Delivers the outbox to the event sinks (running when relayEnabled). */
+  readonly relay: OutboxRelay;
   readonly metrics: Metrics;
   readonly logger: PinoLogger;
   /** Stops accepting requests, lets in-flight ones finish, closes the database. */
@@ -106,6 +109,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await tokens.bootstrap({ dataDir: config.dataDir, adminToken: config.adminToken });
     const instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const contexts = createPluginContextFactory({ http, logger, now });
+    const events = createEvents({
+      config,
+      database,
+      http,
+      egress,
+      logger,
+      registry: metrics.registry,
+      instanceId,
+      now,
+    });
     const healthMetrics = createHealthMetrics(metrics.registry, store);
     const tester = createConnectionTester({
       store,
@@ -152,9 +165,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       metrics,
       logger,
       version: VERSION,
+      events: events.feed,
     });
     if (config.offline) logger.warn('offline mode: no outbound request will be made; health polling is off');
     else if (config.pollEnabled) poller.start();
+    if (config.relayEnabled) events.relay.start();
     logger.info({ database: database.dialect, location: database.location, instanceId }, 'catalog ready');
     return {
       config,
@@ -165,10 +180,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       integrations,
       tokens,
       poller,
+      relay: events.relay,
       metrics,
       logger,
       async close() {
-        await Promise.all([api.close(), poller.stop()]);
+        await Promise.all([api.close(), poller.stop(), events.relay.stop()]);
         for (const close of closers) await close();
         await database.close();
       },

@@ -1,4 +1,5 @@
 import type { SwaggerOptions } from '@fastify/swagger';
+import { EVENT_COMPONENT_SCHEMAS } from '../events/schemas.js';
 
 /** The OpenAPI 3 document's frame; paths come from the route schemas. */
 export function openApiDocument(version: string): SwaggerOptions {
@@ -15,11 +16,13 @@ export function openApiDocument(version: string): SwaggerOptions {
       },
       components: {
         securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } },
+        schemas: { ...EVENT_COMPONENT_SCHEMAS },
       },
       tags: [
         { name: 'integrations', description: 'Registering and managing connections.' },
         { name: 'providers', description: 'The provider plugins this service runs.' },
         { name: 'tokens', description: 'API tokens of the caller’s tenant (admin scope).' },
+        { name: 'events', description: 'Lifecycle events as CloudEvents, and parked deliveries.' },
         { name: 'system', description: 'Liveness, readiness, metrics and this document.' },
       ],
     },

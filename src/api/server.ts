@@ -20,6 +20,7 @@ import { registerIdempotency } from './idempotency.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { checkRoutes } from './routes/checks.js';
+import { eventRoutes } from './routes/events.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { providerRoutes } from './routes/providers.js';
 import { systemRoutes } from './routes/system.js';
@@ -140,6 +141,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       await v1.register(checkRoutes(deps));
       await v1.register(providerRoutes(deps));
       await v1.register(tokenRoutes(deps));
+      await v1.register(eventRoutes(deps));
     },
     { prefix: '/api/v1' },
   );

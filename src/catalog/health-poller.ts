@@ -2,13 +2,42 @@ import type { Integration } from '../core/integration.js';
 import type { Logger } from '../core/logger.js';
 import type { HealthCheckResult } from '../plugins/contracts.js';
 import type { PluginRegistry } from '../plugins/registry.js';
-import type { ClaimedCheck } from '../store/health-repository.js';
-import type { Store } from '../store/store.js';
+import type { CheckResultWrite, ClaimedCheck } from '../store/health-repository.js';
+import type { OutboxEvent } from '../store/outbox-repository.js';
+import type { Repositories, Store } from '../store/store.js';
 import type { HealthMetrics } from './health-metrics.js';
-import { nextHealth, statusForHealth, type TransitionSettings } from './health-transition.js';
+import {
+  nextHealth,
+  statusForHealth,
+  type Transition,
+  type TransitionSettings,
+} from './health-transition.js';
 import type { PluginContextFactory } from './plugin-context.js';
 import { nextRunAt } from './poll-timing.js';
 import { safeHealthCheck } from './run-check.js';
+
+/** Most results written in one transaction. */
+const WRITE_BATCH = 200;
+/** Transactions writing results at once (on PostgreSQL each is a connection of the pool). */
+const WRITERS = 4;
+
+/** What one result writes. */
+interface ResultWrite {
+  readonly write: CheckResultWrite;
+  readonly event?: OutboxEvent;
+}
+
+/** A finished check waiting to be written, and the check waiting for that. */
+interface Outcome {
+  readonly claim: ClaimedCheck;
+  readonly integration: Integration;
+  readonly result: HealthCheckResult;
+  readonly transition: Transition;
+  readonly latencyMs: number;
+  readonly at: Date;
+  readonly written: (kept: boolean) => void;
+  readonly failed: (error: unknown) => void;
+}
 
 export interface PollerSettings extends TransitionSettings {
   readonly intervalMs: number;
@@ -41,7 +70,7 @@ export interface HealthPoller {
   stop(): Promise<void>;
   /** Claims and runs what is due now, until nothing is; for tests and one-shot runs. */
   drain(): Promise<number>;
-  /** Checks currently running or waiting for a host slot. */
+  /** Checks currently running or waiting for a host slot, or whose result is not written yet. */
   readonly busy: number;
 }
 
@@ -53,10 +82,16 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
   const tickMs = settings.tickMs ?? 1_000;
   const running = new Set<Promise<void>>();
   const perHost = new Map<string, { active: number; waiting: (() => void)[] }>();
+  /** Checks claimed and not finished yet (running or waiting for a host slot). */
   let pending = 0;
+  /** Finished checks whose result is not written yet. */
+  let unwritten = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
   let pumping: Promise<number> | undefined;
+  let pumpQueued = false;
+  /** Checks started since creation, for drain() to report. */
+  let startedTotal = 0;
 
   async function hostSlot(host: string): Promise<() => void> {
     let slot = perHost.get(host);
@@ -75,7 +110,12 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     };
   }
 
-  async function check(claim: ClaimedCheck, integration: Integration | undefined): Promise<void> {
+  /** Runs one check; calls `checked` when the outside system has answered, before writing the result. */
+  async function check(
+    claim: ClaimedCheck,
+    integration: Integration | undefined,
+    checked: () => void,
+  ): Promise<void> {
     if (!integration) return; // deleted since it was claimed; its schedule went with it
     const entry = deps.plugins.get(integration.provider);
     const release = await hostSlot(hostOf(integration.endpoint));
@@ -105,8 +145,13 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     }
     const latencyMs = Math.round(deps.now().getTime() - started.getTime());
     metrics.healthChecks.inc({ provider: integration.provider, status: result.status });
+    checked();
     await record(claim, integration, result, latencyMs);
   }
+
+  const outcomes: Outcome[] = [];
+  let writers = 0;
+  let flushQueued = false;
 
   async function record(
     claim: ClaimedCheck,
@@ -116,57 +161,9 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
   ) {
     const at = deps.now();
     const transition = nextHealth(integration.health.status, claim, result, settings);
-    const intervalMs = (integration.pollIntervalSeconds ?? 0) * 1000 || settings.intervalMs;
-    const kept = await store.transaction(async (tx) => {
-      const ours = await tx.health.complete(claim, {
-        nextRunAt: nextRunAt(at, intervalMs, random).toISOString(),
-        consecutiveFailures: transition.consecutiveFailures,
-        consecutiveSuccesses: transition.consecutiveSuccesses,
-      });
-      if (!ours) return false;
-      const health = {
-        status: transition.status,
-        checkedAt: at.toISOString(),
-        latencyMs,
-        message: result.message,
-      };
-      await tx.health.setHealth(
-        integration.tenantId,
-        integration.id,
-        health,
-        statusForHealth(transition.status, true),
-      );
-      await tx.health.appendCheck(
-        {
-          id: deps.newId(),
-          tenantId: integration.tenantId,
-          integrationId: integration.id,
-          kind: 'health',
-          status: result.status,
-          message: result.message,
-          latencyMs,
-          checks: null,
-          checkedAt: at.toISOString(),
-          instance: instanceId,
-        },
-        settings.historyLimit,
-      );
-      if (transition.status !== integration.health.status) {
-        await tx.outbox.append({
-          id: deps.newId(),
-          tenantId: integration.tenantId,
-          subject: integration.id,
-          type: 'integration.health_changed',
-          data: {
-            integrationId: integration.id,
-            from: integration.health.status,
-            to: transition.status,
-            reason: result.message,
-          },
-          createdAt: at.toISOString(),
-        });
-      }
-      return true;
+    const kept = await new Promise<boolean>((written, failed) => {
+      outcomes.push({ claim, integration, result, transition, latencyMs, at, written, failed });
+      scheduleFlush();
     });
     const fields = {
       integrationId: integration.id,
@@ -179,11 +176,122 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     }
   }
 
-  /** Claims as many due checks as there is room for and starts them. Returns how many it started. */
+  /**
+   * Writes waiting results at the end of this turn of the event loop, so that the results which
+   * arrive together are written together, by up to WRITERS transactions at once.
+   */
+  function scheduleFlush(): void {
+    if (flushQueued) return;
+    flushQueued = true;
+    setImmediate(() => {
+      flushQueued = false;
+      while (outcomes.length > 0 && writers < WRITERS) {
+        writers += 1;
+        void writeBatch(outcomes.splice(0, WRITE_BATCH)).finally(() => {
+          writers -= 1;
+          if (outcomes.length > 0) scheduleFlush();
+        });
+      }
+    });
+  }
+
+  /**
+   * Writes results in one transaction and a few statements for all of them (instead of a transaction
+   * and five statements each). Each result is written exactly as on its own; if the shared transaction
+   * fails, each is tried again alone, so one bad result cannot take the others down.
+   */
+  async function writeBatch(batch: readonly Outcome[]): Promise<void> {
+    let writes: ResultWrite[];
+    try {
+      writes = batch.map(resultWrite);
+    } catch (error) {
+      for (const outcome of batch) outcome.failed(error);
+      return;
+    }
+    try {
+      const kept = await store.transaction(async (tx) => {
+        const done = await tx.health.recordResults(
+          writes.map(({ write }) => write),
+          settings.historyLimit,
+        );
+        for (const [index, { event }] of writes.entries()) {
+          if (done[index] && event) await tx.outbox.append(event);
+        }
+        return done;
+      });
+      for (const [index, outcome] of batch.entries()) outcome.written(kept[index]!);
+    } catch {
+      for (const [index, outcome] of batch.entries()) {
+        try {
+          outcome.written(await store.transaction((tx) => writeOne(tx, writes[index]!)));
+        } catch (error) {
+          outcome.failed(error);
+        }
+      }
+    }
+  }
+
+  /** Writes one result if the lease is still ours; false when it was lost. */
+  async function writeOne(tx: Repositories, { write, event }: ResultWrite): Promise<boolean> {
+    if (!(await tx.health.complete(write.check, write.next))) return false;
+    await tx.health.setHealth(write.record.tenantId, write.record.integrationId, write.health, write.status);
+    await tx.health.appendCheck(write.record, settings.historyLimit);
+    if (event) await tx.outbox.append(event);
+    return true;
+  }
+
+  /** The rows a result becomes: next run, health, history record, and an event if health changed. */
+  function resultWrite(outcome: Outcome): ResultWrite {
+    const { claim, integration, result, transition, latencyMs, at } = outcome;
+    const intervalMs = (integration.pollIntervalSeconds ?? 0) * 1000 || settings.intervalMs;
+    const write: CheckResultWrite = {
+      check: claim,
+      next: {
+        nextRunAt: nextRunAt(at, intervalMs, random).toISOString(),
+        consecutiveFailures: transition.consecutiveFailures,
+        consecutiveSuccesses: transition.consecutiveSuccesses,
+      },
+      health: { status: transition.status, checkedAt: at.toISOString(), latencyMs, message: result.message },
+      status: statusForHealth(transition.status, true),
+      record: {
+        id: deps.newId(),
+        tenantId: integration.tenantId,
+        integrationId: integration.id,
+        kind: 'health',
+        status: result.status,
+        message: result.message,
+        latencyMs,
+        checks: null,
+        checkedAt: at.toISOString(),
+        instance: instanceId,
+      },
+    };
+    if (transition.status === integration.health.status) return { write };
+    const event: OutboxEvent = {
+      id: deps.newId(),
+      tenantId: integration.tenantId,
+      subject: integration.id,
+      type: 'integration.health_changed',
+      data: {
+        integrationId: integration.id,
+        from: integration.health.status,
+        to: transition.status,
+        reason: result.message,
+      },
+      createdAt: at.toISOString(),
+    };
+    return { write, event };
+  }
+
+  /**
+   * Claims as many due checks as there is room for and starts them. Returns how many it started.
+   * A check's slot is free once the outside system has answered, while its result waits to be written
+   * with others; results waiting beyond `concurrency` take slots, so a slow database slows claiming.
+   */
   async function pump(): Promise<number> {
     let started = 0;
     while (!stopping) {
-      const room = settings.concurrency - pending;
+      const room = settings.concurrency - pending - Math.max(0, unwritten - settings.concurrency);
       if (room <= 0) break;
       const now = deps.now();
       const claims = await store.health.claimDue(
@@ -198,26 +306,48 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
       );
       for (const claim of claims) {
         pending += 1;
-        const task = check(claim, integrations.get(claim.integrationId))
+        let answered = false;
+        const checked = () => {
+          answered = true;
+          pending -= 1;
+          unwritten += 1;
+          if (!stopping) schedulePump();
+        };
+        const task = check(claim, integrations.get(claim.integrationId), checked)
           .catch((error: unknown) =>
             logger.error({ err: error, integrationId: claim.integrationId }, 'health check failed'),
           )
           .finally(() => {
-            pending -= 1;
+            if (answered) unwritten -= 1;
+            else pending -= 1;
             running.delete(task);
             if (!stopping) schedulePump();
           });
         running.add(task);
       }
       started += claims.length;
+      startedTotal += claims.length;
       if (claims.length < room) break;
     }
     return started;
   }
 
+  /**
+   * Claims room for checks that finished. Deferred to the end of this turn of the event loop, so the
+   * checks that finish together are refilled by one claim instead of one claim each.
+   */
   function schedulePump(): void {
-    if (pumping) return;
-    pumping = pump()
+    if (pumping || pumpQueued) return;
+    pumpQueued = true;
+    setImmediate(() => {
+      pumpQueued = false;
+      if (!stopping) void runPump();
+    });
+  }
+
+  /** Joins the pump in progress, or starts one. */
+  function runPump(): Promise<number> {
+    pumping ??= pump()
       .catch((error: unknown) => {
         logger.error({ err: error }, 'claiming due health checks failed');
         return 0;
@@ -225,12 +355,13 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
       .finally(() => {
         pumping = undefined;
       });
+    return pumping;
   }
 
   return {
     start() {
       stopping = false;
-      schedulePump();
+      void runPump();
       timer = setInterval(schedulePump, tickMs);
       timer.unref();
       logger.info({ instanceId, concurrency: settings.concurrency }, 'health poller started');
@@ -246,17 +377,16 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     },
 
     async drain() {
-      let total = 0;
+      const before = startedTotal;
       for (;;) {
-        const started = await pump();
+        const started = await runPump();
+        if (started === 0 && running.size === 0 && !pumping) return startedTotal - before;
         await Promise.allSettled([...running]);
-        total += started;
-        if (started === 0) return total;
       }
     },
 
     get busy() {
-      return pending;
+      return pending + unwritten;
     },
   };
 }

@@ -1,5 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from '../core/string-enum.js';
+import { EventSinkSettingSchema } from '../events/sink-config.js';
+import { SecretStoresSchema } from '../secrets/stores/config-schema.js';
 
 /**
  * Every setting of the service, as read from the config file (camelCase keys) and from the
@@ -108,10 +110,70 @@ export const ConfigSchema = Type.Object(
       default: 100,
       description: 'Checks kept per integration for GET /api/v1/integrations/{id}/health.',
     }),
+    eventSinks: Type.Array(EventSinkSettingSchema, {
+      default: [],
+      maxItems: 20,
+      description:
+        'Where lifecycle events are delivered: webhook, nats and redis sinks (JSON in the environment). See src/events/README.md.',
+    }),
+    eventSource: Type.Union(
+      [Type.String({ minLength: 1, maxLength: 1024, pattern: '^\\S+$' }), Type.Null()],
+      {
+        default: null,
+        description: 'CloudEvents `source` of the events; unset means /integrations-catalog/<instance id>.',
+      },
+    ),
+    eventRetentionDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 7,
+      description: 'Days a delivered event stays in the outbox (and GET /api/v1/events) before it is pruned.',
+    }),
+    relayEnabled: Type.Boolean({
+      default: true,
+      description: 'Run the outbox relay (event delivery) in this instance.',
+    }),
+    relayBatchSize: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 100,
+      description: 'Integrations × sinks the relay claims per round.',
+    }),
+    relayPollIntervalMs: Type.Integer({
+      minimum: 10,
+      maximum: 60_000,
+      default: 500,
+      description: 'How long the relay waits before looking again when it found nothing to deliver.',
+    }),
+    relayLeaseSeconds: Type.Integer({
+      minimum: 2,
+      maximum: 3600,
+      default: 30,
+      description:
+        'How long a relay holds the events it claimed; after a crash others take them over this late. At least the slowest sink timeout plus 4 s.',
+    }),
     adminToken: Type.Union([Type.String({ minLength: 32 }), Type.Null()], {
       default: null,
       description:
         'Admin token of tenant `default`, created on first start when no token exists. Environment only; generated when unset.',
+    }),
+    masterKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description:
+        'Master key(s) wrapping the data keys of stored secrets: base64 of 32 bytes, `new,old` during a rotation. Environment only; unset means <dataDir>/master.key (made on first start).',
+    }),
+    secretStores: SecretStoresSchema,
+    secretCacheTtlSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      default: 300,
+      description: 'How long a resolved credential is reused before its store is asked again.',
+    }),
+    secretStaleSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      default: 600,
+      description: 'How long past its TTL a credential is still served while its store fails transiently.',
     }),
   },
   { additionalProperties: false },
@@ -120,4 +182,4 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 
 /** Keys that may only come from the environment, never from a config file (they are secrets). */
-export const ENV_ONLY_KEYS: ReadonlySet<keyof Config> = new Set(['adminToken']);
+export const ENV_ONLY_KEYS: ReadonlySet<keyof Config> = new Set(['adminToken', 'masterKey']);

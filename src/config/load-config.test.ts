@@ -38,7 +38,18 @@ describe('loadConfig', () => {
       pollFailureThreshold: 3,
       pollSuccessThreshold: 2,
       pollHistoryLimit: 100,
+      eventSinks: [],
+      eventSource: null,
+      eventRetentionDays: 7,
+      relayEnabled: true,
+      relayBatchSize: 100,
+      relayPollIntervalMs: 500,
+      relayLeaseSeconds: 30,
       adminToken: null,
+      masterKey: null,
+      secretStores: [],
+      secretCacheTtlSeconds: 300,
+      secretStaleSeconds: 600,
     });
   });
 

@@ -112,6 +112,9 @@ function coerce(key: keyof Config, raw: string): unknown {
   if (schema.type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   if (schema.type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   if (schema.type === 'array') {
+    // Arrays of objects (eventSinks) are JSON in the environment: `[{"kind":"nats",…}]`.
+    const itemSchema = (schema as { items?: { type?: string } }).items;
+    if (itemSchema?.type === undefined || itemSchema.type === 'object') return parseJsonVariable(key, raw);
     const items = raw
       .split(',')
       .map((item) => item.trim())
@@ -120,6 +123,14 @@ function coerce(key: keyof Config, raw: string): unknown {
     return itemType === 'integer' ? items.map((item) => (/^\d+$/.test(item) ? Number(item) : item)) : items;
   }
   return raw;
+}
+
+function parseJsonVariable(key: keyof Config, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (cause) {
+    throw new ConfigError(`${envName(key)} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /** The environment variable that sets a config key, for docs and messages. */

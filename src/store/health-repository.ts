@@ -37,6 +37,18 @@ export interface ScheduleState {
   readonly consecutiveSuccesses: number;
 }
 
+/** What `recordResults` writes for one check: `complete`, `setHealth` and `appendCheck` in one. */
+export interface CheckResultWrite {
+  readonly check: ClaimedCheck;
+  readonly next: { nextRunAt: string; consecutiveFailures: number; consecutiveSuccesses: number };
+  readonly health: Health;
+  readonly status: IntegrationStatus;
+  readonly record: CheckRecord;
+}
+
+/** Rows per multi-row insert, well below either dialect's limit on bound parameters. */
+const INSERT_CHUNK = 500;
+
 export interface HealthRepository {
   schedule(tenantId: string, integrationId: string, nextRunAt: string): Promise<void>;
   /**
@@ -60,6 +72,12 @@ export interface HealthRepository {
     status: IntegrationStatus,
   ): Promise<void>;
   appendCheck(record: CheckRecord, keep: number): Promise<void>;
+  /**
+   * For many checks at once, in a few statements (run it in a transaction): what `complete`, then
+   * `setHealth` and `appendCheck` do for each whose lease is still ours. Returns, in order, whether
+   * each was written (false when its lease was lost).
+   */
+  recordResults(writes: readonly CheckResultWrite[], keep: number): Promise<boolean[]>;
   listChecks(tenantId: string, integrationId: string, limit: number): Promise<CheckRecord[]>;
   countByHealth(): Promise<Record<string, number>>;
 }
@@ -161,21 +179,7 @@ export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): He
     },
 
     async appendCheck(record, keep) {
-      await db
-        .insertInto('health_checks')
-        .values({
-          id: record.id,
-          tenant_id: record.tenantId,
-          integration_id: record.integrationId,
-          kind: record.kind,
-          status: record.status,
-          message: record.message,
-          latency_ms: record.latencyMs,
-          checks: record.checks === null ? null : JSON.stringify(record.checks),
-          checked_at: record.checkedAt,
-          instance: record.instance,
-        })
-        .execute();
+      await db.insertInto('health_checks').values(checkRow(record)).execute();
       // Bounded retention: keep the newest `keep` records of this integration.
       const cutoff = await db
         .selectFrom('health_checks')
@@ -192,6 +196,113 @@ export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): He
           .where('id', '<=', cutoff.id)
           .execute();
       }
+    },
+
+    async recordResults(writes, keep) {
+      if (writes.length === 0) return [];
+      // The rows travel as one JSON parameter: `jsonb_to_recordset` on PostgreSQL, `json_each` with
+      // `->>` on SQLite (3.38+, bundled with better-sqlite3).
+      // complete(): next run and counters, fenced by the lease version, one statement for all.
+      const schedules = JSON.stringify(
+        writes.map(({ check, next }) => ({
+          integration_id: check.integrationId,
+          lease_version: check.leaseVersion,
+          next_run_at: next.nextRunAt,
+          consecutive_failures: next.consecutiveFailures,
+          consecutive_successes: next.consecutiveSuccesses,
+        })),
+      );
+      const completed =
+        dialect === 'postgres'
+          ? sql<{ integration_id: string }>`
+              update poll_schedule as s
+              set next_run_at = v.next_run_at, lease_owner = null, lease_until = null,
+                  consecutive_failures = v.consecutive_failures,
+                  consecutive_successes = v.consecutive_successes
+              from jsonb_to_recordset(${schedules}::jsonb) as v(
+                integration_id uuid, lease_version integer, next_run_at timestamptz,
+                consecutive_failures integer, consecutive_successes integer)
+              where s.integration_id = v.integration_id and s.lease_version = v.lease_version
+              returning s.integration_id`
+          : sql<{ integration_id: string }>`
+              update poll_schedule
+              set next_run_at = v.next_run_at, lease_owner = null, lease_until = null,
+                  consecutive_failures = v.consecutive_failures,
+                  consecutive_successes = v.consecutive_successes
+              from (select value ->> 'integration_id' as integration_id,
+                           value ->> 'lease_version' as lease_version,
+                           value ->> 'next_run_at' as next_run_at,
+                           value ->> 'consecutive_failures' as consecutive_failures,
+                           value ->> 'consecutive_successes' as consecutive_successes
+                    from json_each(${schedules})) as v
+              where poll_schedule.integration_id = v.integration_id
+                and poll_schedule.lease_version = v.lease_version
+              returning poll_schedule.integration_id`;
+      const ours = new Set((await completed.execute(db)).rows.map((row) => String(row.integration_id)));
+      const kept = writes.map((write) => ours.has(write.check.integrationId));
+      const written = writes.filter((_, index) => kept[index]);
+      if (written.length === 0) return kept;
+
+      // setHealth(): a user's 'disabled' wins over the status the check gives.
+      const healths = JSON.stringify(
+        written.map(({ record, health, status }) => ({
+          tenant_id: record.tenantId,
+          id: record.integrationId,
+          health_status: health.status,
+          health_checked_at: health.checkedAt,
+          health_latency_ms: health.latencyMs,
+          health_message: health.message,
+          status,
+        })),
+      );
+      await (dialect === 'postgres'
+        ? sql`
+            update integrations as i
+            set health_status = v.health_status, health_checked_at = v.health_checked_at,
+                health_latency_ms = v.health_latency_ms, health_message = v.health_message,
+                status = case when i.status = 'disabled' then 'disabled' else v.status end
+            from jsonb_to_recordset(${healths}::jsonb) as v(
+              tenant_id text, id uuid, health_status text, health_checked_at timestamptz,
+              health_latency_ms integer, health_message text, status text)
+            where i.tenant_id = v.tenant_id and i.id = v.id`
+        : sql`
+            update integrations
+            set health_status = v.health_status, health_checked_at = v.health_checked_at,
+                health_latency_ms = v.health_latency_ms, health_message = v.health_message,
+                status = case when integrations.status = 'disabled' then 'disabled' else v.status end
+            from (select value ->> 'tenant_id' as tenant_id, value ->> 'id' as id,
+                         value ->> 'health_status' as health_status,
+                         value ->> 'health_checked_at' as health_checked_at,
+                         value ->> 'health_latency_ms' as health_latency_ms,
+                         value ->> 'health_message' as health_message, value ->> 'status' as status
+                  from json_each(${healths})) as v
+            where integrations.tenant_id = v.tenant_id and integrations.id = v.id`
+      ).execute(db);
+
+      // appendCheck(): the records, then the same bounded retention (newest `keep` per integration).
+      for (let start = 0; start < written.length; start += INSERT_CHUNK) {
+        await db
+          .insertInto('health_checks')
+          .values(written.slice(start, start + INSERT_CHUNK).map(({ record }) => checkRow(record)))
+          .execute();
+      }
+      const ranked = db
+        .selectFrom('health_checks')
+        .select([
+          'id',
+          sql<number>`row_number() over (partition by integration_id order by id desc)`.as('newest'),
+        ])
+        .where(
+          'integration_id',
+          'in',
+          written.map(({ record }) => record.integrationId),
+        )
+        .as('ranked');
+      await db
+        .deleteFrom('health_checks')
+        .where('id', 'in', db.selectFrom(ranked).select('ranked.id').where('ranked.newest', '>', keep))
+        .execute();
+      return kept;
     },
 
     async listChecks(tenantId, integrationId, limit) {
@@ -225,5 +336,20 @@ export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): He
         .execute();
       return Object.fromEntries(rows.map((row) => [row.health_status, Number(row.n)]));
     },
+  };
+}
+
+function checkRow(record: CheckRecord) {
+  return {
+    id: record.id,
+    tenant_id: record.tenantId,
+    integration_id: record.integrationId,
+    kind: record.kind,
+    status: record.status,
+    message: record.message,
+    latency_ms: record.latencyMs,
+    checks: record.checks === null ? null : JSON.stringify(record.checks),
+    checked_at: record.checkedAt,
+    instance: record.instance,
   };
 }

@@ -2,6 +2,8 @@ import { type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import type { Database } from './database.js';
 import { catalogMigration } from './migrations/0001-catalog.js';
 import { healthMigration } from './migrations/0002-health.js';
+import { eventsMigration } from './migrations/0003-events.js';
+import { secretsMigration } from './migrations/0004-secrets.js';
 import { columnTypes } from './migrations/column-types.js';
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -10,6 +12,8 @@ function migrations(database: Database): Record<string, Migration> {
   return {
     '0001-catalog': catalogMigration(types),
     '0002-health': healthMigration(types),
+    '0003-events': eventsMigration(types, database.dialect),
+    '0004-secrets': secretsMigration(types),
   };
 }
 

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Dialect } from './database.js';
 import type { Tables } from './tables.js';
 
 /** A lifecycle event as written to the outbox, in the same transaction as the change it records. */
@@ -18,7 +19,11 @@ export interface OutboxRepository {
   listForTenant(tenantId: string, limit: number): Promise<OutboxEvent[]>;
 }
 
-export function createOutboxRepository(db: Kysely<Tables>): OutboxRepository {
+/**
+ * `dialect` decides how `seq` (the insert order, see migrations/0003-events.ts) is taken: PostgreSQL's
+ * column default draws from a sequence; SQLite has one writer at a time, so `max + 1` is safe there.
+ */
+export function createOutboxRepository(db: Kysely<Tables>, dialect: Dialect): OutboxRepository {
   return {
     async append(event) {
       await db
@@ -31,6 +36,9 @@ export function createOutboxRepository(db: Kysely<Tables>): OutboxRepository {
           data: JSON.stringify(event.data),
           created_at: event.createdAt,
           delivered_at: null,
+          ...(dialect === 'sqlite'
+            ? { seq: sql<number>`(select coalesce(max(seq), 0) + 1 from outbox)` }
+            : {}),
         })
         .execute();
     },

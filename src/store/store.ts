@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
+import { type AuditRepository, createAuditRepository } from './audit-repository.js';
 import type { Database, Dialect } from './database.js';
 import { createHealthRepository, type HealthRepository } from './health-repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency-repository.js';
 import { createIntegrationRepository, type IntegrationRepository } from './integration-repository.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
+import { createSecretRepository, type SecretRepository } from './secret-repository.js';
 import type { Tables } from './tables.js';
 import { createTokenRepository, type TokenRepository } from './token-repository.js';
 
@@ -14,6 +16,8 @@ export interface Repositories {
   readonly outbox: OutboxRepository;
   readonly idempotency: IdempotencyRepository;
   readonly health: HealthRepository;
+  readonly secrets: SecretRepository;
+  readonly audit: AuditRepository;
 }
 
 /** The repositories outside any transaction, and a way to run work in one. */
@@ -28,8 +32,10 @@ function repositories(db: Kysely<Tables>, dialect: Dialect): Repositories {
     health: createHealthRepository(db, dialect),
     integrations: createIntegrationRepository(db),
     tokens: createTokenRepository(db),
-    outbox: createOutboxRepository(db),
+    outbox: createOutboxRepository(db, dialect),
     idempotency: createIdempotencyRepository(db),
+    secrets: createSecretRepository(db),
+    audit: createAuditRepository(db),
   };
 }
 

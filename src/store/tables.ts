@@ -60,6 +60,33 @@ export interface OutboxTable {
   data: Json;
   created_at: Timestamp;
   delivered_at: NullableTimestamp;
+  /** Insert order (0003-events); PostgreSQL hands bigints back as strings. */
+  seq: ColumnType<number | string, number | undefined, number>;
+  /** Read order, given after commit by the sequencer; null until then. */
+  position: ColumnType<number | string | null, number | null | undefined, number | null>;
+  source: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface OutboxCountersTable {
+  name: string;
+  value: ColumnType<number | string, number, number>;
+}
+
+/** One row per event and sink: the sink's delivery state (0003-events). */
+export interface OutboxDeliveriesTable {
+  event_id: string;
+  sink: string;
+  tenant_id: string;
+  subject: string;
+  position: ColumnType<number | string, number, number>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  lease_owner: string | null;
+  lease_until: NullableTimestamp;
+  last_error: string | null;
+  delivered_at: NullableTimestamp;
+  parked_at: NullableTimestamp;
+  parked_reason: string | null;
 }
 
 export interface IdempotencyKeysTable {
@@ -95,6 +122,62 @@ export interface HealthChecksTable {
   instance: string;
 }
 
+/** A tenant's data key, wrapped by a master key (`secrets/crypto/envelope.ts`). */
+export interface DataKeysTable {
+  id: string;
+  tenant_id: string;
+  master_key_id: string;
+  wrapped_key: string;
+  active: Bool;
+  created_at: Timestamp;
+  rewrapped_at: NullableTimestamp;
+}
+
+/** A secret of the `local` store; its values live in `secret_versions`. */
+export interface SecretsTable {
+  id: string;
+  tenant_id: string;
+  name: string | null;
+  current_version: number;
+  created_at: Timestamp;
+  created_by: string;
+  updated_at: Timestamp;
+  updated_by: string;
+  deleted_at: NullableTimestamp;
+  deleted_by: string | null;
+}
+
+/** One sealed value of a secret; old versions stay until pruned. */
+export interface SecretVersionsTable {
+  secret_id: string;
+  version: number;
+  tenant_id: string;
+  data_key_id: string;
+  blob: string;
+  fingerprint: string;
+  created_at: Timestamp;
+  created_by: string;
+}
+
+/** Append-only trail of credential resolutions, writes and key operations. */
+export interface AuditLogTable {
+  id: string;
+  at: Timestamp;
+  tenant_id: string;
+  actor: string;
+  integration_id: string | null;
+  purpose: string;
+  action: string;
+  store: string | null;
+  reference: string | null;
+  version: string | null;
+  outcome: string;
+  cache: string | null;
+  latency_ms: number;
+  fingerprint: string | null;
+  detail: string | null;
+}
+
 export interface Tables {
   integrations: IntegrationsTable;
   integration_tags: IntegrationTagsTable;
@@ -103,4 +186,10 @@ export interface Tables {
   idempotency_keys: IdempotencyKeysTable;
   poll_schedule: PollScheduleTable;
   health_checks: HealthChecksTable;
+  outbox_counters: OutboxCountersTable;
+  outbox_deliveries: OutboxDeliveriesTable;
+  data_keys: DataKeysTable;
+  secrets: SecretsTable;
+  secret_versions: SecretVersionsTable;
+  audit_log: AuditLogTable;
 }

@@ -55,3 +55,55 @@ export async function createPostgresSchema(): Promise<{ url: string; drop(): Pro
     },
   };
 }
+
+export const TEST_NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Skips (with a message) or, when services are required, fails for a server that does not answer. */
+function serviceAvailable(what: string, url: string, variable: string, problem: string | undefined): boolean {
+  if (!problem) return true;
+  const message = `${what} at ${url} does not answer (${problem})`;
+  if (servicesRequired) throw new Error(`${message}; CI requires it`);
+  console.warn(`skipping ${what} tests: ${message}. Set ${variable} to run them.`);
+  return false;
+}
+
+/** Resolves to true when NATS answers with JetStream enabled (see `postgresAvailable`). */
+export async function natsAvailable(): Promise<boolean> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  let problem: string | undefined;
+  try {
+    const nc = await connect({ servers: TEST_NATS_URL, timeout: 2000, reconnect: false });
+    try {
+      await (await jetstreamManager(nc, { timeout: 2000 })).getAccountInfo();
+    } finally {
+      await nc.close();
+    }
+  } catch (error) {
+    problem = (error as Error).message;
+  }
+  return serviceAvailable('NATS JetStream', TEST_NATS_URL, 'TEST_NATS_URL', problem);
+}
+
+/** Resolves to true when Redis answers PING (see `postgresAvailable`). */
+export async function redisAvailable(): Promise<boolean> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {});
+  let problem: string | undefined;
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    problem = (error as Error).message;
+  } finally {
+    redis.disconnect();
+  }
+  return serviceAvailable('Redis', TEST_REDIS_URL, 'TEST_REDIS_URL', problem);
+}

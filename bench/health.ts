@@ -1,0 +1,829 @@
+/**
+ * Health poller benchmark: 10,000 due integrations checked by the real poller, through the real
+ * outbound client, against a fake HTTP server on loopback that answers every request after 50 ms.
+ * SQLite with one poller, then PostgreSQL with one poller and with three sharing the work through
+ * leases. Run with `npm run bench:health`; see bench/README.md for the knobs and how to read the table.
+ *
+ * The fake server runs in a child process (this same file, started with `--fake-server`): on the
+ * poller's thread its timers and sockets would share the event loop being measured, and its CPU time
+ * would count in the poller's checks per CPU-second.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { Registry } from 'prom-client';
+import { createHealthMetrics } from '../src/catalog/health-metrics.js';
+import { createHealthPoller, type HealthPoller, type PollerSettings } from '../src/catalog/health-poller.js';
+import { createPluginContextFactory } from '../src/catalog/plugin-context.js';
+import { createIdGenerator } from '../src/core/ids.js';
+import { type Integration, UNKNOWN_HEALTH } from '../src/core/integration.js';
+import type { Logger } from '../src/core/logger.js';
+import { createEgressPolicy, createHttpClient, type HttpClient } from '../src/net/index.js';
+import { asConnectorPlugin } from '../src/plugins/contracts.js';
+import { loadPlugins } from '../src/plugins/loader.js';
+import type { PluginRegistry } from '../src/plugins/registry.js';
+import { type Database, openDatabase } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { createStore, type Store } from '../src/store/store.js';
+import { createPostgresSchema, postgresAvailable, TEST_POSTGRES_URL } from '../test/support/services.js';
+import { createHttpProbePlugin } from './http-probe-plugin.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Settings (environment)
+
+const COUNT = positiveNumber('BENCH_HEALTH_COUNT', 10_000);
+/** How long the fake takes to answer each request. */
+const DELAY_MS = positiveNumber('BENCH_HEALTH_DELAY_MS', 50);
+/** Checks in flight in the single-instance runs (and in the whole fleet of the same-total run). */
+const CONCURRENCY = positiveNumber('BENCH_HEALTH_CONCURRENCY', 200);
+const INSTANCES = positiveNumber('BENCH_HEALTH_INSTANCES', 3);
+/** Which databases to run, e.g. BENCH_DATABASES=sqlite. */
+const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((name) => name.trim());
+/** Pool size of each poller instance on PostgreSQL. */
+const POOL_SIZE = 10;
+const SEED_BATCH = 500;
+const RSS_SAMPLE_MS = 50;
+const TARGET_RATIO = 1.25;
+const TARGET_RSS_MB = 300;
+const TENANT = 'bench';
+
+const SETTINGS: Omit<PollerSettings, 'concurrency' | 'perHostConcurrency'> = {
+  intervalMs: 3_600_000,
+  checkTimeoutMs: 10_000,
+  historyLimit: 10,
+  failureThreshold: 3,
+  successThreshold: 2,
+};
+
+function positiveNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, not '${raw}'`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The fake: a child process with a node:http server; the main process talks to it over IPC.
+
+/** What the fake saw since it was last reset. */
+interface FakeCounts {
+  /** Requests per integration index n (path `/i/<n>`); holes are zero. */
+  readonly perIndex: number[];
+  /** Requests to any other path. */
+  readonly other: number;
+  readonly total: number;
+  /** Most requests the fake held at once (waiting out their 50 ms). */
+  readonly maxInFlight: number;
+}
+
+type FakeRequest = { type: 'reset' } | { type: 'counts' } | { type: 'close' };
+type FakeReply = { type: 'listening'; port: number } | { type: 'reset' } | ({ type: 'counts' } & FakeCounts);
+
+function runFakeServer(delayMs: number): void {
+  const body = JSON.stringify({ status: 'ok', service: 'bench-fake' });
+  let perIndex: number[] = [];
+  let other = 0;
+  let total = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const server = createServer({ keepAlive: true }, (request, response) => {
+    total += 1;
+    inFlight += 1;
+    if (inFlight > maxInFlight) maxInFlight = inFlight;
+    const match = /^\/i\/(\d+)$/.exec(request.url ?? '');
+    if (match) {
+      const index = Number(match[1]);
+      perIndex[index] = (perIndex[index] ?? 0) + 1;
+    } else other += 1;
+    setTimeout(() => {
+      inFlight -= 1;
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      response.end(body);
+    }, delayMs);
+  });
+  // Keep idle connections open between runs: the client reuses them (keep-alive).
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
+  const send = (reply: FakeReply) => process.send!(reply);
+  server.listen(0, '127.0.0.1', () =>
+    send({ type: 'listening', port: (server.address() as AddressInfo).port }),
+  );
+  process.on('message', (message: FakeRequest) => {
+    if (message.type === 'reset') {
+      perIndex = [];
+      other = 0;
+      total = 0;
+      maxInFlight = inFlight;
+      send({ type: 'reset' });
+    } else if (message.type === 'counts') {
+      send({ type: 'counts', perIndex: Array.from(perIndex, (n) => n ?? 0), other, total, maxInFlight });
+    } else {
+      server.closeAllConnections();
+      server.close(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+interface Fake {
+  readonly port: number;
+  reset(): Promise<void>;
+  counts(): Promise<FakeCounts>;
+  close(): Promise<void>;
+}
+
+async function startFake(delayMs: number): Promise<Fake> {
+  // fork() passes this process's execArgv on, so the child loads this .ts file through tsx as well.
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--fake-server', String(delayMs)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T extends FakeReply['type']>(type: T) =>
+    new Promise<Extract<FakeReply, { type: T }>>((resolve, reject) => {
+      const onMessage = (message: FakeReply) => {
+        if (message.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(message as Extract<FakeReply, { type: T }>);
+      };
+      const onExit = (code: number | null) => reject(new Error(`the fake server exited (code ${code})`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ask = <T extends FakeReply['type']>(request: FakeRequest, type: T) => {
+    const reply = next(type);
+    child.send(request);
+    return reply;
+  };
+  const { port } = await next('listening');
+  return {
+    port,
+    async reset() {
+      await ask({ type: 'reset' }, 'reset');
+    },
+    async counts() {
+      const { type: _, ...counts } = await ask({ type: 'counts' }, 'counts');
+      return counts;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'close' });
+      await exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Seeding, pollers and one measured run
+
+/** Inserts COUNT integrations of provider http_probe, each with a schedule row due now. */
+async function seed(store: Store, port: number): Promise<number> {
+  const newId = createIdGenerator();
+  const started = performance.now();
+  const at = new Date().toISOString();
+  const due = new Date(Date.now() - 1_000).toISOString();
+  for (let start = 0; start < COUNT; start += SEED_BATCH) {
+    const batch: Integration[] = [];
+    for (let n = start; n < Math.min(COUNT, start + SEED_BATCH); n += 1) {
+      batch.push({
+        id: newId(),
+        tenantId: TENANT,
+        name: `probe-${String(n).padStart(5, '0')}`,
+        type: 'ci',
+        provider: 'http_probe',
+        endpoint: `http://127.0.0.1:${port}/i/${n}`,
+        authRef: null,
+        config: {},
+        tags: [],
+        owner: null,
+        enabled: true,
+        status: 'pending',
+        health: UNKNOWN_HEALTH,
+        pollIntervalSeconds: null,
+        version: 1,
+        createdAt: at,
+        createdBy: 'bench',
+        updatedAt: at,
+        updatedBy: 'bench',
+      });
+    }
+    await store.transaction(async (tx) => {
+      for (const integration of batch) {
+        await tx.integrations.insert(integration);
+        await tx.health.schedule(TENANT, integration.id, due);
+      }
+    });
+  }
+  return performance.now() - started;
+}
+
+/**
+ * Makes every integration due again as if never checked: schedule, leases, counters, health, history
+ * and events, so a second run does the same work as the first (the first result of an integration
+ * changes its health from unknown and so also writes an outbox event).
+ */
+async function resetChecks(database: Database): Promise<void> {
+  const { db } = database;
+  await db
+    .updateTable('poll_schedule')
+    .set({
+      next_run_at: new Date(Date.now() - 1_000).toISOString(),
+      lease_owner: null,
+      lease_until: null,
+      consecutive_failures: 0,
+      consecutive_successes: 0,
+    })
+    .execute();
+  await db.deleteFrom('health_checks').execute();
+  await db.deleteFrom('outbox').execute();
+  await db
+    .updateTable('integrations')
+    .set({
+      status: 'pending',
+      health_status: 'unknown',
+      health_checked_at: null,
+      health_latency_ms: null,
+      health_message: null,
+    })
+    .execute();
+  if (database.dialect === 'postgres') await sql`vacuum analyze`.execute(db);
+}
+
+/** A logger that drops everything but counts warnings and errors, and keeps the first few. */
+function countingLogger() {
+  const seen = { warnings: 0, errors: 0, first: [] as string[] };
+  const note = (level: string, fields: object, message?: string) => {
+    if (seen.first.length < 3) {
+      const err = (fields as { err?: Error }).err;
+      seen.first.push(`${level}: ${message ?? ''}${err ? ` (${err.message})` : ''}`);
+    }
+  };
+  const logger: Logger = {
+    debug() {},
+    info() {},
+    warn(fields, message) {
+      seen.warnings += 1;
+      note('warn', fields, message);
+    },
+    error(fields, message) {
+      seen.errors += 1;
+      note('error', fields, message);
+    },
+    child: () => logger,
+  };
+  return { logger, seen };
+}
+
+/** One poller instance as a separate process would have it: its own outbound client and store. */
+interface Instance {
+  readonly poller: HealthPoller;
+  readonly http: HttpClient;
+  readonly registry: Registry;
+}
+
+function makeInstance(
+  store: Store,
+  plugins: PluginRegistry,
+  logger: Logger,
+  instanceId: string,
+  concurrency: number,
+): Instance {
+  const registry = new Registry();
+  const http = outboundClient(registry, concurrency);
+  const now = () => new Date();
+  const poller = createHealthPoller({
+    store,
+    plugins,
+    contexts: createPluginContextFactory({ http, logger, now }),
+    logger,
+    metrics: createHealthMetrics(registry, store),
+    newId: createIdGenerator(),
+    now,
+    instanceId,
+    settings: { ...SETTINGS, concurrency, perHostConcurrency: concurrency },
+  });
+  return { poller, http, registry };
+}
+
+/** The service's outbound client as production builds it, but allowed to reach the fake on loopback. */
+function outboundClient(registry: Registry, concurrency: number): HttpClient {
+  return createHttpClient({
+    policy: createEgressPolicy({ allowPrivateNetworks: true, allowlist: [], allowAnyPort: true }),
+    registry,
+    connectionsPerOrigin: Math.max(256, concurrency),
+    // No proxy from the environment: the fake is on loopback.
+    env: {},
+  });
+}
+
+/**
+ * The reference: the same 10,000 GETs through the same outbound client, CONCURRENCY at a time, with no
+ * poller and no database. No poller can beat it on this machine; its cycle/ideal is the floor.
+ */
+async function benchClientOnly(fake: Fake): Promise<RunFigures> {
+  const registry = new Registry();
+  const http = outboundClient(registry, CONCURRENCY);
+  const { seen } = countingLogger();
+  let next = 0;
+  const worker = async () => {
+    while (next < COUNT) {
+      const n = next++;
+      try {
+        await http.request({
+          method: 'GET',
+          url: `http://127.0.0.1:${fake.port}/i/${n}`,
+          signal: new AbortController().signal,
+          provider: 'http_probe',
+          operation: 'health_check',
+        });
+      } catch (error) {
+        seen.errors += 1;
+        if (seen.first.length < 3) seen.first.push(`request failed: ${(error as Error).message}`);
+      }
+    }
+  };
+  const instance: Instance = {
+    http,
+    registry,
+    poller: {
+      start() {},
+      async stop() {},
+      busy: 0,
+      async drain() {
+        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+        return COUNT;
+      },
+    },
+  };
+  try {
+    process.stdout.write(`[reference] outbound client alone, ${CONCURRENCY} at a time ... `);
+    const run = await measure('outbound client alone', fake, undefined, [instance], CONCURRENCY, seen);
+    console.log(`${(run.cycleMs / 1000).toFixed(2)} s`);
+    return run;
+  } finally {
+    await http.close();
+  }
+}
+
+interface RunFigures {
+  readonly label: string;
+  readonly instances: number;
+  readonly concurrencyEach: number;
+  readonly checks: number;
+  readonly cycleMs: number;
+  readonly idealMs: number;
+  readonly cpuMs: number;
+  /** Event-loop utilisation of this (the pollers') thread during the run. */
+  readonly loopBusy: number;
+  readonly rssStartMb: number;
+  readonly peakRssMb: number;
+  /** Sum of what drain() returned. */
+  readonly drained: number;
+  /** Checks still running when drain() resolved. */
+  readonly busyAfterDrain: number;
+  readonly fake: FakeCounts;
+  /** Integrations the fake saw more than once, and not at all. */
+  readonly fakeDuplicates: number;
+  readonly fakeMissing: number;
+  readonly retries: number;
+  /** What the database recorded; none for the reference run without a poller. */
+  readonly history: HistoryFigures | undefined;
+  readonly warnings: number;
+  readonly errors: number;
+  readonly firstProblems: string[];
+}
+
+interface HistoryFigures {
+  readonly rows: number;
+  readonly integrations: number;
+  /** Integrations with more than one history row. */
+  readonly duplicates: number;
+  readonly leasesLeft: number;
+  readonly perInstance: Record<string, number>;
+}
+
+async function measure(
+  label: string,
+  fake: Fake,
+  verifyDb: Database | undefined,
+  instances: readonly Instance[],
+  concurrencyEach: number,
+  seen: ReturnType<typeof countingLogger>['seen'],
+): Promise<RunFigures> {
+  await fake.reset();
+  seen.warnings = 0;
+  seen.errors = 0;
+  seen.first.length = 0;
+  const rssStart = process.memoryUsage.rss();
+  let peakRss = rssStart;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, RSS_SAMPLE_MS);
+
+  const loop = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const drained = await Promise.all(instances.map(({ poller }) => poller.drain()));
+  const busyAfterDrain = instances.reduce((sum, { poller }) => sum + poller.busy, 0);
+  // drain() waits for the checks it started; make sure none is left before the clock stops.
+  while (instances.some(({ poller }) => poller.busy > 0)) await new Promise((done) => setTimeout(done, 1));
+  const cycleMs = performance.now() - started;
+  const cpuUsed = process.cpuUsage(cpu);
+  const loopBusy = performance.eventLoopUtilization(loop).utilization;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+
+  const counts = await fake.counts();
+  let fakeDuplicates = 0;
+  let fakeMissing = 0;
+  for (let n = 0; n < COUNT; n += 1) {
+    const times = counts.perIndex[n] ?? 0;
+    if (times === 0) fakeMissing += 1;
+    else if (times > 1) fakeDuplicates += 1;
+  }
+  let retries = 0;
+  for (const { registry } of instances) {
+    const metric = await registry.getSingleMetric('integrations_outbound_retries_total')?.get();
+    for (const value of metric?.values ?? []) retries += value.value;
+  }
+  const history = verifyDb && (await historyFigures(verifyDb));
+  const checks = COUNT;
+  const totalConcurrency = concurrencyEach * instances.length;
+  return {
+    label,
+    instances: instances.length,
+    concurrencyEach,
+    checks,
+    cycleMs,
+    idealMs: (checks * DELAY_MS) / totalConcurrency,
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
+    loopBusy,
+    rssStartMb: rssStart / 2 ** 20,
+    peakRssMb: peakRss / 2 ** 20,
+    drained: drained.reduce((a, b) => a + b, 0),
+    busyAfterDrain,
+    fake: counts,
+    fakeDuplicates,
+    fakeMissing,
+    retries,
+    history,
+    warnings: seen.warnings,
+    errors: seen.errors,
+    firstProblems: [...seen.first],
+  };
+}
+
+async function historyFigures(database: Database): Promise<HistoryFigures> {
+  const { db } = database;
+  const total = await db
+    .selectFrom('health_checks')
+    .select([
+      (eb) => eb.fn.countAll<number | string>().as('rows'),
+      (eb) => eb.fn.count<number | string>('integration_id').distinct().as('integrations'),
+    ])
+    .executeTakeFirstOrThrow();
+  const doubled = await db
+    .selectFrom(
+      db
+        .selectFrom('health_checks')
+        .select('integration_id')
+        .groupBy('integration_id')
+        .having((eb) => eb.fn.countAll(), '>', 1)
+        .as('d'),
+    )
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  const leases = await db
+    .selectFrom('poll_schedule')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('lease_owner', 'is not', null)
+    .executeTakeFirstOrThrow();
+  const byInstance = await db
+    .selectFrom('health_checks')
+    .select(['instance', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy('instance')
+    .orderBy('instance')
+    .execute();
+  return {
+    rows: Number(total.rows),
+    integrations: Number(total.integrations),
+    duplicates: Number(doubled.n),
+    leasesLeft: Number(leases.n),
+    perInstance: Object.fromEntries(byInstance.map((row) => [row.instance, Number(row.n)])),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The runs
+
+interface DatabaseReport {
+  readonly database: 'sqlite' | 'postgres';
+  readonly seedMs?: number;
+  readonly runs: RunFigures[];
+  readonly skipped?: string;
+  readonly failed?: string;
+}
+
+async function benchSqlite(fake: Fake, plugins: PluginRegistry): Promise<DatabaseReport> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'integrations-bench-health-'));
+  const database = openDatabase({ url: null, dataDir });
+  const instances: Instance[] = [];
+  try {
+    await migrateToLatest(database);
+    const store = createStore(database);
+    const seedMs = await seed(store, fake.port);
+    printSeed('sqlite', seedMs);
+    const { logger, seen } = countingLogger();
+    instances.push(makeInstance(store, plugins, logger, 'sqlite-1', CONCURRENCY));
+    process.stdout.write(`[sqlite] 1 poller × concurrency ${CONCURRENCY} ... `);
+    const run = await measure('sqlite, 1 poller', fake, database, instances, CONCURRENCY, seen);
+    console.log(`${(run.cycleMs / 1000).toFixed(2)} s`);
+    return { database: 'sqlite', seedMs, runs: [run] };
+  } catch (error) {
+    console.log('');
+    return { database: 'sqlite', runs: [], failed: (error as Error).stack ?? String(error) };
+  } finally {
+    await Promise.allSettled(instances.map(({ http }) => http.close()));
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function benchPostgres(fake: Fake, plugins: PluginRegistry): Promise<DatabaseReport> {
+  if (!(await postgresAvailable())) {
+    const reason = `PostgreSQL at ${TEST_POSTGRES_URL} does not answer; set TEST_DATABASE_URL to run it`;
+    console.log(`[postgres] skipped: ${reason}`);
+    return { database: 'postgres', runs: [], skipped: reason };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'integrations-bench-health-'));
+  const schema = await createPostgresSchema();
+  const open = (poolSize: number) => openDatabase({ url: schema.url, dataDir, poolSize });
+  const setup = open(2);
+  const databases: Database[] = [setup];
+  const instances: Instance[] = [];
+  const runs: RunFigures[] = [];
+  try {
+    await migrateToLatest(setup);
+    const seedMs = await seed(createStore(setup), fake.port);
+    printSeed('postgres', seedMs);
+    await sql`vacuum analyze`.execute(setup.db);
+
+    const run = async (label: string, count: number, concurrencyEach: number) => {
+      const { logger, seen } = countingLogger();
+      const fleet: Instance[] = [];
+      for (let index = 1; index <= count; index += 1) {
+        const database = open(POOL_SIZE);
+        databases.push(database);
+        fleet.push(makeInstance(createStore(database), plugins, logger, `pg-${index}`, concurrencyEach));
+      }
+      instances.push(...fleet);
+      process.stdout.write(`[postgres] ${count} poller(s) × concurrency ${concurrencyEach} ... `);
+      const figures = await measure(label, fake, setup, fleet, concurrencyEach, seen);
+      console.log(`${(figures.cycleMs / 1000).toFixed(2)} s`);
+      runs.push(figures);
+      await resetChecks(setup);
+    };
+
+    await run('postgres, 1 poller', 1, CONCURRENCY);
+    // Both fleets run: the same total concurrency (ceil(200 / 3) each) asks whether sharing through
+    // leases costs anything; 200 each asks whether more instances give more throughput.
+    const split = Math.ceil(CONCURRENCY / INSTANCES);
+    await run(`postgres, ${INSTANCES} pollers, same total`, INSTANCES, split);
+    await run(`postgres, ${INSTANCES} pollers, ${CONCURRENCY} each`, INSTANCES, CONCURRENCY);
+    return { database: 'postgres', seedMs, runs };
+  } catch (error) {
+    console.log('');
+    return { database: 'postgres', runs, failed: (error as Error).stack ?? String(error) };
+  } finally {
+    await Promise.allSettled(instances.map(({ http }) => http.close()));
+    await Promise.allSettled(databases.map((database) => database.close()));
+    await schema.drop().catch((error: unknown) => {
+      console.error(`[postgres] could not drop the bench schema: ${(error as Error).message}`);
+    });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function printSeed(database: string, seedMs: number): void {
+  console.log(
+    `[${database}] seeded ${COUNT} integrations with a due schedule in ${(seedMs / 1000).toFixed(2)} s ` +
+      `(${Math.round(COUNT / (seedMs / 1000))}/s, batches of ${SEED_BATCH} in one transaction each)`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report
+
+function printMachine(): void {
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  console.log('Health poller benchmark');
+  console.log(
+    `  machine: node ${process.version}, ${platform()} ${release()}, ${cpus().length} cpus ` +
+      `(available parallelism ${availableParallelism()}), ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+  );
+  console.log(
+    `  work: ${COUNT} due integrations (provider http_probe), fake answers every GET after ${DELAY_MS} ms ` +
+      '(node:http, keep-alive, child process)',
+  );
+  console.log(
+    `  load average before the run: ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(', ')} (other work on the machine slows every figure)`,
+  );
+  console.log(
+    `  poller: concurrency ${CONCURRENCY}, perHostConcurrency = concurrency, checkTimeoutMs ` +
+      `${SETTINGS.checkTimeoutMs}, intervalMs ${SETTINGS.intervalMs}, historyLimit ${SETTINGS.historyLimit}; ` +
+      'a real outbound client per instance (loopback allowed, ≥ 256 connections per origin)',
+  );
+  console.log(
+    `  PostgreSQL: 1 poller, then ${INSTANCES} pollers (own pool of ${POOL_SIZE} and outbound client each, ` +
+      'drain() at once, in this one process) twice: with the same total concurrency ' +
+      `(${Math.ceil(CONCURRENCY / INSTANCES)} each), to see that sharing through leases costs nothing and ` +
+      `checks nothing twice; and with ${CONCURRENCY} each, to see whether more instances give more throughput`,
+  );
+  console.log('');
+}
+
+function printTable(reference: RunFigures | undefined, reports: readonly DatabaseReport[]): void {
+  const runs = [...(reference ? [reference] : []), ...reports.flatMap((report) => report.runs)];
+  if (runs.length === 0) return;
+  const single = reports.find((r) => r.database === 'postgres')?.runs[0];
+  const header = [
+    'run',
+    'instances×conc',
+    'cycle s',
+    'ideal s',
+    'cycle/ideal',
+    'speed-up',
+    'checks/s',
+    'checks/CPU-s',
+    'CPU s',
+    'loop busy',
+    'peak RSS MB',
+    'max in flight',
+    'seen twice',
+    'rows/integration',
+  ];
+  const lines = runs.map((run) => {
+    const speedUp = run.label.startsWith('postgres') && single ? single.cycleMs / run.cycleMs : undefined;
+    const { history } = run;
+    return [
+      run.label,
+      `${run.instances}×${run.concurrencyEach}`,
+      (run.cycleMs / 1000).toFixed(2),
+      (run.idealMs / 1000).toFixed(2),
+      (run.cycleMs / run.idealMs).toFixed(2),
+      speedUp === undefined ? '-' : `${speedUp.toFixed(2)}×`,
+      (run.checks / (run.cycleMs / 1000)).toFixed(0),
+      (run.checks / (run.cpuMs / 1000)).toFixed(0),
+      (run.cpuMs / 1000).toFixed(2),
+      `${Math.round(run.loopBusy * 100)}%`,
+      run.peakRssMb.toFixed(0),
+      String(run.fake.maxInFlight),
+      String(run.fakeDuplicates),
+      !history
+        ? '-'
+        : history.rows === COUNT && history.integrations === COUNT
+          ? '1'
+          : `${history.rows} rows / ${history.integrations}`,
+    ];
+  });
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => line[column]!.length)),
+  );
+  const format = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
+  console.log('');
+  console.log(`  ${format(header)}`);
+  console.log(`  ${widths.map((width) => '-'.repeat(width)).join('  ')}`);
+  for (const line of lines) console.log(`  ${format(line)}`);
+  console.log('');
+  for (const run of runs) {
+    const { history } = run;
+    const recorded = history
+      ? `drain() returned ${run.drained}, ${run.busyAfterDrain} still running when it resolved; history by ` +
+        `instance: ${Object.entries(history.perInstance)
+          .map(([instance, n]) => `${instance} ${n}`)
+          .join(', ')}; leases left ${history.leasesLeft}; `
+      : '';
+    const problems = run.firstProblems.length ? ` (${run.firstProblems.join('; ')})` : '';
+    console.log(
+      `  ${run.label}: fake got ${run.fake.total} requests (${run.fakeMissing} integrations missed, ` +
+        `${run.fake.other} to other paths), ${run.retries} retries; ${recorded}RSS ` +
+        `${run.rssStartMb.toFixed(0)} → peak ${run.peakRssMb.toFixed(0)} MB; ` +
+        `${run.warnings} warnings, ${run.errors} errors${problems}`,
+    );
+  }
+  console.log('');
+}
+
+/** Whether a run checked every integration exactly once and recorded it exactly once. */
+function checkedExactlyOnce(run: RunFigures): boolean {
+  return (
+    run.fake.total === COUNT &&
+    run.fakeMissing === 0 &&
+    run.fakeDuplicates === 0 &&
+    run.fake.other === 0 &&
+    run.history !== undefined &&
+    run.history.rows === COUNT &&
+    run.history.integrations === COUNT &&
+    run.history.duplicates === 0 &&
+    run.history.leasesLeft === 0
+  );
+}
+
+function summarise(reference: RunFigures | undefined, reports: readonly DatabaseReport[]): number {
+  let ok = true;
+  const verdict = (pass: boolean) => {
+    if (!pass) ok = false;
+    return pass ? 'PASS' : 'FAIL';
+  };
+  console.log('Targets');
+  for (const report of reports) {
+    if (report.skipped) console.log(`  ${report.database}: skipped: ${report.skipped}`);
+    if (report.failed) {
+      ok = false;
+      console.log(`  ${report.database}: FAILED: ${report.failed}`);
+    }
+  }
+  const sqlite = reports.find((r) => r.database === 'sqlite')?.runs[0];
+  if (sqlite) {
+    const ratio = sqlite.cycleMs / sqlite.idealMs;
+    console.log(
+      `  sqlite: cycle/ideal ≤ ${TARGET_RATIO}: ${ratio.toFixed(2)} ` +
+        `(${(sqlite.cycleMs / 1000).toFixed(2)} s vs ${(sqlite.idealMs / 1000).toFixed(2)} s) → ${verdict(ratio <= TARGET_RATIO)}`,
+    );
+    console.log(
+      `  sqlite: peak RSS < ${TARGET_RSS_MB} MB: ${sqlite.peakRssMb.toFixed(0)} MB → ` +
+        verdict(sqlite.peakRssMb < TARGET_RSS_MB),
+    );
+  } else if (DATABASES.includes('sqlite')) {
+    ok = false;
+    console.log('  sqlite: no figures → FAIL');
+  }
+  if (reference) {
+    console.log(
+      `  (for information: the outbound client alone, no poller and no database, took ` +
+        `${(reference.cycleMs / 1000).toFixed(2)} s, cycle/ideal ${(reference.cycleMs / reference.idealMs).toFixed(2)}: ` +
+        'the floor on this machine)',
+    );
+  }
+  for (const run of reports.flatMap((r) => r.runs)) {
+    console.log(
+      `  ${run.label}: every integration checked once and recorded once ` +
+        `(integrations seen twice: ${run.fakeDuplicates}, with more than one history row: ` +
+        `${run.history?.duplicates ?? '-'}) → ` +
+        verdict(checkedExactlyOnce(run)),
+    );
+  }
+  return ok ? 0 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Entry point: the parent runs the benchmark; the child (this same file with --fake-server) is the fake.
+
+async function main(): Promise<number> {
+  printMachine();
+  const fake = await startFake(DELAY_MS);
+  const reports: DatabaseReport[] = [];
+  let reference: RunFigures | undefined;
+  try {
+    const plugins = await loadPlugins(
+      [asConnectorPlugin(createHttpProbePlugin())],
+      [],
+      countingLogger().logger,
+    );
+    if (DATABASES.includes('sqlite')) reports.push(await benchSqlite(fake, plugins));
+    if (DATABASES.includes('postgres')) reports.push(await benchPostgres(fake, plugins));
+    // Last, so that it does not grow the heap the SQLite run's peak RSS is measured on.
+    reference = await benchClientOnly(fake);
+  } finally {
+    await fake.close();
+  }
+  printTable(reference, reports);
+  return summarise(reference, reports);
+}
+
+const fakeFlag = process.argv.indexOf('--fake-server');
+if (fakeFlag >= 0) {
+  runFakeServer(Number(process.argv[fakeFlag + 1] ?? DELAY_MS));
+} else {
+  try {
+    process.exitCode = await main();
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
+  }
+}

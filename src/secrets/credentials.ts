@@ -1,0 +1,77 @@
+import { UnprocessableError } from '../core/errors.js';
+import { type CredentialRetryOptions, withCredentialRetry } from './credential-retry.js';
+import type { ResolveContext, ResolvedCredential, SecretResolver } from './resolver.js';
+import { Secret, SecretBundle } from './secret.js';
+
+/**
+ * What a plugin gets for one operation on one integration: its credential, resolved on demand
+ * through the resolver (cached, audited with the operation's purpose), never the reference's store
+ * or any other tenant's. The catalog makes one per operation (`createCredentialsAccessor`).
+ */
+export interface CredentialsAccessor {
+  /** Whether the integration has a credential reference at all. */
+  readonly configured: boolean;
+  /** The credential with its version and fingerprint. */
+  get(): Promise<ResolvedCredential>;
+  /** One value: the credential itself, or the bundle's `field`. */
+  secret(field?: string): Promise<Secret>;
+  /** Named fields (`authref://…` without `#key` to an object secret). */
+  bundle(): Promise<SecretBundle>;
+  /** `withCredentialRetry` for this credential: re-resolve once when the outside system refuses it. */
+  withRetry<T>(
+    fn: (credential: ResolvedCredential) => Promise<T>,
+    options?: CredentialRetryOptions<T>,
+  ): Promise<T>;
+  /** Drop the cached value (after a refusal handled without `withRetry`). */
+  invalidate(): void;
+}
+
+/**
+ * @example
+ * const credentials = createCredentialsAccessor(resolver, integration.authRef, {
+ *   tenantId: integration.tenantId, actor: 'system', integrationId: integration.id, purpose: 'health', signal,
+ * });
+ * const token = await credentials.secret();
+ */
+export function createCredentialsAccessor(
+  resolver: SecretResolver,
+  authRef: string | null,
+  context: ResolveContext,
+): CredentialsAccessor {
+  const require = (): string => {
+    if (authRef === null) {
+      throw new UnprocessableError(
+        'credentials_missing',
+        'the integration has no credential reference (authRef)',
+      );
+    }
+    return authRef;
+  };
+  return {
+    configured: authRef !== null,
+    get: async () => resolver.resolve(require(), context),
+    async secret(field) {
+      const { value } = await resolver.resolve(require(), context);
+      if (value instanceof Secret && field === undefined) return value;
+      if (value instanceof SecretBundle && field !== undefined) return value.require(field);
+      throw new UnprocessableError(
+        'credentials_shape',
+        value instanceof Secret
+          ? `the credential is one value, not an object with the field '${field}'`
+          : 'the credential is an object of named fields; ask for one of them (or add #key to the reference)',
+      );
+    },
+    async bundle() {
+      const { value } = await resolver.resolve(require(), context);
+      if (value instanceof SecretBundle) return value;
+      throw new UnprocessableError(
+        'credentials_shape',
+        'the credential is one value, not an object of named fields',
+      );
+    },
+    withRetry: async (fn, options) => withCredentialRetry(resolver, require(), context, fn, options),
+    invalidate() {
+      if (authRef !== null) resolver.invalidate(authRef, context);
+    },
+  };
+}
