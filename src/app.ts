@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
 import { type Api, buildApi } from './api/server.js';
 import { createConnectionTester } from './catalog/connection-tester.js';
+import type { CredentialPort } from './catalog/credential-port.js';
+import { createCredentialsService } from './catalog/credentials-service.js';
 import { createHealthMetrics } from './catalog/health-metrics.js';
 import { createHealthPoller, type HealthPoller } from './catalog/health-poller.js';
 import { createHealthReports } from './catalog/health-report.js';
@@ -23,6 +25,7 @@ import { builtinPlugins } from './plugins/builtin.js';
 import type { ConnectorPlugin } from './plugins/contracts.js';
 import { loadPlugins } from './plugins/loader.js';
 import type { PluginRegistry } from './plugins/registry.js';
+import { createSecrets, type Secrets } from './secrets/index.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createStore, type Store } from './store/store.js';
@@ -95,7 +98,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       caBundle: config.caBundleFile ? readCaBundle(config.caBundleFile) : undefined,
     });
     closers.push(() => http.close());
+    const secrets = createSecrets(config, { store, http, logger, now });
+    // Queued audit records are written before the database closes (closers run in order).
+    closers.unshift(() => secrets.close());
+    const credentials = credentialPort(secrets);
     const integrations = createIntegrationService({
+      credentials,
       egress,
       store,
       plugins,
@@ -108,7 +116,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const tokens = createTokenService({ store, newId, now, logger });
     await tokens.bootstrap({ dataDir: config.dataDir, adminToken: config.adminToken });
     const instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const contexts = createPluginContextFactory({ http, logger, now });
+    const contexts = createPluginContextFactory({ http, secrets, logger, now });
     const events = createEvents({
       config,
       database,
@@ -133,6 +141,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       timeoutMs: config.pollCheckTimeoutMs,
       historyLimit: config.pollHistoryLimit,
       egress,
+      credentials,
       offline: config.offline,
     });
     const poller = createHealthPoller({
@@ -157,6 +166,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const api = await buildApi({
       integrations,
       tester,
+      credentials: createCredentialsService({ secrets, store }),
       healthReports: createHealthReports({ store, integrations }),
       tokens,
       idempotency: createIdempotencyService(store, now),
@@ -202,4 +212,22 @@ function readCaBundle(path: string): string {
   } catch (cause) {
     throw new ConfigError(`cannot read the CA bundle ${path}: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** The catalog's narrow view of the credentials core. */
+function credentialPort(secrets: Secrets): CredentialPort {
+  return {
+    canonicalRef: (ref, tenantId, field = '/authRef') =>
+      secrets.resolver.check(ref, tenantId, { field }).canonical,
+    async storeInline(tx, input) {
+      const current = input.current ? secrets.resolver.check(input.current, input.tenantId) : null;
+      const options = { tx, integrationId: input.integrationId, purpose: 'api' };
+      if (current?.store === 'local' && current.path.length === 1) {
+        return (
+          await secrets.local.replace(input.tenantId, input.actor, current.path[0]!, input.value, options)
+        ).authRef;
+      }
+      return (await secrets.local.put(input.tenantId, input.actor, null, input.value, options)).authRef;
+    },
+  };
 }

@@ -21,6 +21,7 @@ export function openApiDocument(version: string): SwaggerOptions {
       tags: [
         { name: 'integrations', description: 'Registering and managing connections.' },
         { name: 'providers', description: 'The provider plugins this service runs.' },
+        { name: 'secrets', description: 'Secrets handed to us (write-only) and the credential audit trail.' },
         { name: 'tokens', description: 'API tokens of the caller’s tenant (admin scope).' },
         { name: 'events', description: 'Lifecycle events as CloudEvents, and parked deliveries.' },
         { name: 'system', description: 'Liveness, readiness, metrics and this document.' },

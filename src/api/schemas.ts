@@ -67,6 +67,24 @@ export const ConfigSchema = Type.Object(
 export const PollIntervalSchema = Type.Union([Type.Integer({ minimum: 10, maximum: 86_400 }), Type.Null()], {
   description: 'Seconds between health checks of this integration; null uses the service default.',
 });
+export const SecretValueSchema = Type.Union(
+  [
+    Type.String({ minLength: 1, maxLength: 65_536 }),
+    Type.Record(
+      Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$' }),
+      Type.String({ minLength: 1, maxLength: 65_536 }),
+      {
+        minProperties: 1,
+        maxProperties: 50,
+      },
+    ),
+  ],
+  {
+    writeOnly: true,
+    description:
+      'A secret: a string, or an object of named strings such as `{ "appId": "…", "privateKey": "…" }`.',
+  },
+);
 export const IdSchema = Type.String({ format: 'uuid', description: 'UUIDv7 id.' });
 
 export const HealthSchema = Type.Object({
@@ -115,6 +133,7 @@ export const CreateIntegrationBody = Type.Object(
     owner: Type.Optional(OwnerSchema),
     enabled: Type.Optional(Type.Boolean({ default: true })),
     pollIntervalSeconds: Type.Optional(PollIntervalSchema),
+    credentials: Type.Optional(SecretValueSchema),
   },
   { additionalProperties: false },
 );
@@ -134,6 +153,7 @@ export const UpdateIntegrationBody = Type.Object(
     owner: Type.Optional(OwnerSchema),
     enabled: Type.Optional(Type.Boolean()),
     pollIntervalSeconds: Type.Optional(PollIntervalSchema),
+    credentials: Type.Optional(SecretValueSchema),
   },
   { additionalProperties: false, minProperties: 1 },
 );

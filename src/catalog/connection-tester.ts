@@ -4,9 +4,11 @@ import type { Principal } from '../core/scopes.js';
 import type { EgressPolicy } from '../net/index.js';
 import type { ConnectionCheck, IntegrationConfig } from '../plugins/contracts.js';
 import type { PluginRegistry } from '../plugins/registry.js';
+import type { SecretInput } from '../secrets/index.js';
 import type { Store } from '../store/store.js';
+import type { CredentialPort } from './credential-port.js';
 import type { HealthMetrics } from './health-metrics.js';
-import { parseAuthRef, parseEndpoint } from './integration-input.js';
+import { parseEndpoint } from './integration-input.js';
 import type { CreateIntegrationInput, IntegrationService } from './integration-service.js';
 import type { PluginContextFactory } from './plugin-context.js';
 import { safeConnectionTest } from './run-check.js';
@@ -42,12 +44,18 @@ export interface ConnectionTesterDeps {
   readonly timeoutMs: number;
   readonly historyLimit: number;
   readonly egress: EgressPolicy;
+  readonly credentials: CredentialPort;
   /** Offline mode: tests are skipped without calling the plugin. */
   readonly offline: boolean;
 }
 
 export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTester {
-  async function run(provider: string, integration: IntegrationConfig): Promise<ConnectionTestOutcome> {
+  async function run(
+    provider: string,
+    integration: IntegrationConfig,
+    principal: Principal,
+    inline?: SecretInput,
+  ): Promise<ConnectionTestOutcome> {
     const checkedAt = deps.now();
     if (deps.offline) {
       const message = 'offline mode: the connection was not tested and no request was made';
@@ -65,7 +73,14 @@ export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTe
     const started = performance.now();
     const result = entry?.availability.available
       ? await safeConnectionTest(deps.timeoutMs, (signal) =>
-          entry.plugin.testConnection(deps.contexts.create(integration, signal, 'test_connection')),
+          entry.plugin.testConnection(
+            deps.contexts.create(integration, signal, {
+              operation: 'test_connection',
+              purpose: 'test',
+              actor: principal.actor,
+              inline,
+            }),
+          ),
         )
       : {
           success: false,
@@ -97,7 +112,7 @@ export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTe
     async testSaved(principal, id) {
       const integration: Integration = await deps.integrations.get(principal, id);
       const config = deps.plugins.validateConfig(integration.provider, integration.type, integration.config);
-      const outcome = await run(integration.provider, { ...integration, config });
+      const outcome = await run(integration.provider, { ...integration, config }, principal);
       if (outcome.skippedOffline) return outcome;
       await deps.store.transaction(async (tx) => {
         await tx.health.appendCheck(
@@ -136,15 +151,21 @@ export function createConnectionTester(deps: ConnectionTesterDeps): ConnectionTe
 
     async testUnsaved(principal, input) {
       const config = deps.plugins.validateConfig(input.provider, input.type, input.config ?? {});
-      return run(input.provider, {
-        id: null,
-        tenantId: principal.tenantId,
-        name: input.name,
-        type: input.type,
-        endpoint: parseEndpoint(input.endpoint, deps.egress),
-        authRef: input.authRef == null ? null : parseAuthRef(input.authRef),
-        config,
-      });
+      return run(
+        input.provider,
+        {
+          id: null,
+          tenantId: principal.tenantId,
+          name: input.name,
+          type: input.type,
+          endpoint: parseEndpoint(input.endpoint, deps.egress),
+          authRef:
+            input.authRef == null ? null : deps.credentials.canonicalRef(input.authRef, principal.tenantId),
+          config,
+        },
+        principal,
+        input.credentials,
+      );
     },
   };
 }

@@ -8,6 +8,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { asConnectorPlugin, type ConnectorPlugin } from '../plugins/contracts.js';
 import { loadPlugins } from '../plugins/loader.js';
 import { createInMemoryPlugin } from '../providers/in-memory/plugin.js';
+import { noCredentials } from '../secrets/index.js';
 import { openDatabase } from '../store/database.js';
 import { createStore } from '../store/store.js';
 import { createHealthMetrics } from './health-metrics.js';
@@ -17,6 +18,7 @@ import { createPluginContextFactory } from './plugin-context.js';
 const targets = await testDatabaseTargets();
 const http = testHttpClient();
 afterAll(() => http.close());
+const noSecrets = { credentialsFor: () => noCredentials };
 
 const settings: PollerSettings = {
   intervalMs: 60_000,
@@ -51,7 +53,12 @@ describe.each(targets)('health poller on $dialect', (target) => {
     return createHealthPoller({
       store: t.app.store,
       plugins,
-      contexts: createPluginContextFactory({ http, logger: silentLogger, now: clock.now }),
+      contexts: createPluginContextFactory({
+        http,
+        secrets: noSecrets,
+        logger: silentLogger,
+        now: clock.now,
+      }),
       logger: silentLogger,
       metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, t.app.store),
       newId: createIdGenerator(),
@@ -245,7 +252,12 @@ describe.skipIf(!targets[1]!.available)('three pollers on PostgreSQL', () => {
         createHealthPoller({
           store: createStore(instanceDbs[index]!),
           plugins,
-          contexts: createPluginContextFactory({ http, logger: silentLogger, now: clock.now }),
+          contexts: createPluginContextFactory({
+            http,
+            secrets: noSecrets,
+            logger: silentLogger,
+            now: clock.now,
+          }),
           logger: silentLogger,
           metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, setup),
           newId,

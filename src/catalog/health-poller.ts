@@ -135,7 +135,13 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
           integration.config,
         );
         result = await safeHealthCheck(settings.checkTimeoutMs, (signal) =>
-          entry.plugin.checkHealth(deps.contexts.create({ ...integration, config }, signal, 'health_check')),
+          entry.plugin.checkHealth(
+            deps.contexts.create({ ...integration, config }, signal, {
+              operation: 'health_check',
+              purpose: 'health',
+              actor: 'system',
+            }),
+          ),
         );
       }
     } catch (error) {

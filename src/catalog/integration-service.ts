@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../core/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import {
   type Integration,
@@ -11,10 +11,12 @@ import type { Principal } from '../core/scopes.js';
 import type { EgressPolicy } from '../net/index.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PluginRegistry } from '../plugins/registry.js';
+import type { SecretInput } from '../secrets/index.js';
 import type { IntegrationFilter } from '../store/integration-repository.js';
 import { isUniqueViolation } from '../store/rows.js';
 import type { Repositories, Store } from '../store/store.js';
-import { mergePatch, parseAuthRef, parseEndpoint } from './integration-input.js';
+import type { CredentialPort } from './credential-port.js';
+import { mergePatch, parseEndpoint } from './integration-input.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { firstRunAt } from './poll-timing.js';
 
@@ -29,6 +31,8 @@ export interface CreateIntegrationInput {
   readonly owner?: string | null;
   readonly enabled?: boolean;
   readonly pollIntervalSeconds?: number | null;
+  /** A secret handed in inline: stored in the `local` store and replaced by its `authRef`. */
+  readonly credentials?: SecretInput;
 }
 
 /** Fields a PATCH may change; `config` is merged (RFC 7396), the rest replace. */
@@ -41,6 +45,8 @@ export interface UpdateIntegrationInput {
   readonly owner?: string | null;
   readonly enabled?: boolean;
   readonly pollIntervalSeconds?: number | null;
+  /** New credentials: a new version of the integration's local secret (or a new one), replacing `authRef`. */
+  readonly credentials?: SecretInput;
 }
 
 export interface ListIntegrationsQuery extends IntegrationFilter {
@@ -62,6 +68,7 @@ export interface IntegrationServiceDeps {
   readonly metrics: Metrics;
   /** Endpoints must be reachable under the outbound policy. */
   readonly egress: EgressPolicy;
+  readonly credentials: CredentialPort;
   /** The poller's default interval, to place a new integration's first check. */
   readonly defaultPollIntervalMs: number;
 }
@@ -136,17 +143,19 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
 
   return {
     async create(principal, input) {
+      refuseBothCredentialForms(input);
       const config = plugins.validateConfig(input.provider, input.type, input.config ?? {});
       const at = now().toISOString();
       const enabled = input.enabled ?? true;
-      const integration: Integration = {
+      let integration: Integration = {
         id: newId(),
         tenantId: principal.tenantId,
         name: input.name,
         type: input.type,
         provider: input.provider,
         endpoint: parseEndpoint(input.endpoint, deps.egress),
-        authRef: input.authRef == null ? null : parseAuthRef(input.authRef),
+        authRef:
+          input.authRef == null ? null : deps.credentials.canonicalRef(input.authRef, principal.tenantId),
         config,
         tags: normaliseTags(input.tags),
         owner: input.owner ?? null,
@@ -162,6 +171,16 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
       };
       try {
         await store.transaction(async (tx) => {
+          if (input.credentials !== undefined) {
+            const authRef = await deps.credentials.storeInline(tx, {
+              tenantId: principal.tenantId,
+              actor: principal.actor,
+              integrationId: integration.id,
+              current: null,
+              value: input.credentials,
+            });
+            integration = { ...integration, authRef };
+          }
           await tx.integrations.insert(integration);
           const intervalMs = (integration.pollIntervalSeconds ?? 0) * 1000 || deps.defaultPollIntervalMs;
           await tx.health.schedule(
@@ -200,6 +219,7 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
     },
 
     async update(principal, id, patch, expectedVersion) {
+      refuseBothCredentialForms(patch);
       for (let attempt = 1; ; attempt += 1) {
         try {
           const outcome = await store.transaction(async (tx) => {
@@ -209,8 +229,21 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
                 `integration '${id}' is at version ${current.version}, not ${expectedVersion}: read it again and reapply the change`,
               );
             }
-            const next = applyPatch(current, patch, principal, now().toISOString());
-            const changed = PATCHABLE_FIELDS.filter((field) => !sameValue(current[field], next[field]));
+            let next = applyPatch(current, patch, principal, now().toISOString());
+            if (patch.credentials !== undefined) {
+              const authRef = await deps.credentials.storeInline(tx, {
+                tenantId: principal.tenantId,
+                actor: principal.actor,
+                integrationId: current.id,
+                current: current.authRef,
+                value: patch.credentials,
+              });
+              next = { ...next, authRef };
+            }
+            const changed: string[] = PATCHABLE_FIELDS.filter(
+              (field) => !sameValue(current[field], next[field]),
+            );
+            if (patch.credentials !== undefined) changed.push('credentials');
             if (changed.length === 0) return { integration: current, changed: false };
             const written = { ...next, version: current.version + 1 };
             if (!(await tx.integrations.update(written, current.version))) return undefined;
@@ -261,7 +294,7 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
               ? current.authRef
               : input.authRef === null
                 ? null
-                : parseAuthRef(input.authRef),
+                : deps.credentials.canonicalRef(input.authRef, who.tenantId),
           config,
           tags: input.tags === undefined ? current.tags : normaliseTags(input.tags),
           owner: input.owner === undefined ? current.owner : input.owner,
@@ -299,6 +332,15 @@ export function createIntegrationService(deps: IntegrationServiceDeps): Integrat
       );
     },
   };
+}
+
+function refuseBothCredentialForms(input: { authRef?: string | null; credentials?: unknown }): void {
+  if (input.credentials !== undefined && input.authRef !== undefined) {
+    throw InvalidInputError.field(
+      '/credentials',
+      'cannot be given together with authRef: send the secret inline or a reference to it, not both',
+    );
+  }
 }
 
 function nextStatus(current: IntegrationStatus, enabled: boolean): IntegrationStatus {

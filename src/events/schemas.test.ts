@@ -39,10 +39,11 @@ describe('event schemas', () => {
         type: 'scm',
         provider: 'in_memory',
         endpoint: 'https://scm.example.com',
-        authRef: 'authref://env/SCM_TOKEN',
+        authRef: 'authref://local/01890a5d-ac96-774b-bcce-b302099a8057',
         tags: ['a'],
       },
     });
+    expect(created.status).toBe(201);
     const url = `/api/v1/integrations/${created.body.id}`;
     await t.request({ method: 'PATCH', url, payload: { owner: 'Team', tags: ['b'] } });
     await t.request({ method: 'POST', url: `${url}/test` });

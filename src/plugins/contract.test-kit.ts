@@ -4,6 +4,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { INTEGRATION_TYPES } from '../core/integration.js';
 import { silentLogger } from '../core/logger.js';
 import type { HttpClient } from '../net/index.js';
+import { type CredentialsAccessor, noCredentials } from '../secrets/index.js';
 import {
   CAPABILITIES,
   type ConnectorPlugin,
@@ -47,6 +48,8 @@ export interface ContractEnvironment {
   };
   /** For registry providers: an image the working registry holds. */
   readonly registryImage?: { readonly repository: string; readonly tag: string; readonly digest: string };
+  /** The credentials the plugin gets (default: none). */
+  readonly credentials?: CredentialsAccessor;
   /** The outbound client the plugin gets (default: loopback and any port allowed, for fakes). */
   readonly http?: HttpClient;
   teardown?(): Promise<void>;
@@ -85,6 +88,7 @@ export function runConnectorContract(name: string, subject: ContractSubject): vo
       return {
         integration: { ...integration, config },
         http: env.http ?? defaultHttp,
+        credentials: env.credentials ?? noCredentials,
         logger: silentLogger,
         signal,
         now: () => new Date(),

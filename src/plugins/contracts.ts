@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { HealthStatus, IntegrationType } from '../core/integration.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpClient } from '../net/index.js';
+import type { CredentialsAccessor } from '../secrets/index.js';
 
 /**
  * The contracts between the catalog and its providers, after the design's `IIntegrationConnectorPlugin`,
@@ -50,6 +51,11 @@ export interface PluginContext<TConfig = Record<string, unknown>> {
    * Pass `signal`, `provider` and `operation` with every request.
    */
   readonly http: HttpClient;
+  /**
+   * The integration's credential, resolved on demand from its `authRef` (cached, audited). Wrap the
+   * calls that use it in `credentials.withRetry(...)` so a refused credential is re-resolved once.
+   */
+  readonly credentials: CredentialsAccessor;
   readonly logger: Logger;
   /** Aborted when the caller gives up or the operation's deadline passes. */
   readonly signal: AbortSignal;

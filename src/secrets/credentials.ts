@@ -1,7 +1,8 @@
 import { UnprocessableError } from '../core/errors.js';
 import { type CredentialRetryOptions, withCredentialRetry } from './credential-retry.js';
 import type { ResolveContext, ResolvedCredential, SecretResolver } from './resolver.js';
-import { Secret, SecretBundle } from './secret.js';
+import { Secret, SecretBundle, type SecretValue } from './secret.js';
+import type { SecretInput } from './stores/contract.js';
 
 /**
  * What a plugin gets for one operation on one integration: its credential, resolved on demand
@@ -50,28 +51,79 @@ export function createCredentialsAccessor(
   return {
     configured: authRef !== null,
     get: async () => resolver.resolve(require(), context),
-    async secret(field) {
-      const { value } = await resolver.resolve(require(), context);
-      if (value instanceof Secret && field === undefined) return value;
-      if (value instanceof SecretBundle && field !== undefined) return value.require(field);
-      throw new UnprocessableError(
-        'credentials_shape',
-        value instanceof Secret
-          ? `the credential is one value, not an object with the field '${field}'`
-          : 'the credential is an object of named fields; ask for one of them (or add #key to the reference)',
-      );
-    },
-    async bundle() {
-      const { value } = await resolver.resolve(require(), context);
-      if (value instanceof SecretBundle) return value;
-      throw new UnprocessableError(
-        'credentials_shape',
-        'the credential is one value, not an object of named fields',
-      );
-    },
+    secret: async (field) => pickSecret((await resolver.resolve(require(), context)).value, field),
+    bundle: async () => pickBundle((await resolver.resolve(require(), context)).value),
     withRetry: async (fn, options) => withCredentialRetry(resolver, require(), context, fn, options),
     invalidate() {
       if (authRef !== null) resolver.invalidate(authRef, context);
     },
   };
+}
+
+/**
+ * Credentials handed in with a request and not stored (testing a registration before it is saved):
+ * the same accessor, over a value that lives only as long as the operation. Nothing to re-resolve.
+ */
+export function createInlineCredentialsAccessor(input: SecretInput): CredentialsAccessor {
+  const value = typeof input === 'string' ? Secret.from(input) : SecretBundle.fromStrings(input);
+  const credential: ResolvedCredential = {
+    ref: 'inline',
+    store: 'inline',
+    value,
+    version: null,
+    fingerprint: '',
+    source: 'store',
+  };
+  return {
+    configured: true,
+    get: async () => credential,
+    secret: async (field) => pickSecret(value, field),
+    bundle: async () => pickBundle(value),
+    withRetry: async (fn) => fn(credential),
+    invalidate() {},
+  };
+}
+
+function pickSecret(value: SecretValue, field: string | undefined): Secret {
+  if (value instanceof Secret && field === undefined) return value;
+  if (value instanceof SecretBundle && field !== undefined) return value.require(field);
+  throw new UnprocessableError(
+    'credentials_shape',
+    value instanceof Secret
+      ? `the credential is one value, not an object with the field '${field}'`
+      : 'the credential is an object of named fields; ask for one of them (or add #key to the reference)',
+  );
+}
+
+function pickBundle(value: SecretValue): SecretBundle {
+  if (value instanceof SecretBundle) return value;
+  throw new UnprocessableError(
+    'credentials_shape',
+    'the credential is one value, not an object of named fields',
+  );
+}
+
+/** The accessor of an integration without credentials (or a test that needs none): every read refuses. */
+export const noCredentials: CredentialsAccessor = {
+  configured: false,
+  get: async () => {
+    throw missing();
+  },
+  secret: async () => {
+    throw missing();
+  },
+  bundle: async () => {
+    throw missing();
+  },
+  withRetry: async () => {
+    throw missing();
+  },
+  invalidate() {},
+};
+
+function missing(): UnprocessableError {
+  return new UnprocessableError(
+    'credentials_missing',
+    'the integration has no credential reference (authRef)',
+  );
 }

@@ -25,7 +25,12 @@ export {
   isCredentialRejection,
   withCredentialRetry,
 } from './credential-retry.js';
-export { type CredentialsAccessor, createCredentialsAccessor } from './credentials.js';
+export {
+  type CredentialsAccessor,
+  createCredentialsAccessor,
+  createInlineCredentialsAccessor,
+  noCredentials,
+} from './credentials.js';
 export { MasterKeyUnavailableError } from './crypto/data-keys.js';
 export { DecryptionError } from './crypto/envelope.js';
 export {

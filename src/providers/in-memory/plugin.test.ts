@@ -4,6 +4,7 @@ import { silentLogger } from '../../core/logger.js';
 import { runConnectorContract } from '../../plugins/contract.test-kit.js';
 import { asConnectorPlugin } from '../../plugins/contracts.js';
 import { loadPlugins } from '../../plugins/loader.js';
+import { noCredentials } from '../../secrets/index.js';
 import type { InMemoryConfig } from './config.js';
 import { createInMemoryPlugin } from './plugin.js';
 
@@ -52,6 +53,7 @@ describe('in-memory provider', () => {
         logger: silentLogger,
         signal,
         http,
+        credentials: noCredentials,
         now: () => new Date(),
       },
     };

@@ -13,30 +13,28 @@ const reveal = (value: unknown) => (value as Secret).reveal();
 
 describe('env store', () => {
   const env = {
-    INTEGRATIONS_SECRET_GITLAB_TOKEN: 'glpat-env',
-    INTEGRATIONS_SECRET_APP: '{"appId":"1","privateKey":"k"}',
-    INTEGRATIONS_SECRET_B64: Buffer.from('bytes!').toString('base64'),
-    INTEGRATIONS_SECRET_STORES: 'not a secret but a setting',
+    AUTHREF_GITLAB_TOKEN: 'glpat-env',
+    AUTHREF_APP: '{"appId":"1","privateKey":"k"}',
+    AUTHREF_B64: Buffer.from('bytes!').toString('base64'),
+    AUTHREF_STORES: 'not a secret but a setting',
     INTEGRATIONS_ADMIN_TOKEN: 'intg_admin',
     HOME: '/root',
   };
-  const store = createEnvStore({ name: 'env', env, deny: ['INTEGRATIONS_SECRET_STORES'] });
+  const store = createEnvStore({ name: 'env', env, deny: ['AUTHREF_STORES'] });
   const resolve = (ref: string) => store.resolve(parseAuthRef(ref), ctx);
 
   it('reads an allowed variable, JSON fields with #key, and base64 with ?encoding', async () => {
-    expect(reveal((await resolve('authref://env/INTEGRATIONS_SECRET_GITLAB_TOKEN')).value)).toBe('glpat-env');
-    expect(reveal((await resolve('authref://env/INTEGRATIONS_SECRET_APP#privateKey')).value)).toBe('k');
-    expect(reveal((await resolve('authref://env/INTEGRATIONS_SECRET_B64?encoding=base64')).value)).toBe(
-      'bytes!',
-    );
-    expect((await resolve('authref://env/INTEGRATIONS_SECRET_GITLAB_TOKEN')).version).toBeNull();
+    expect(reveal((await resolve('authref://env/AUTHREF_GITLAB_TOKEN')).value)).toBe('glpat-env');
+    expect(reveal((await resolve('authref://env/AUTHREF_APP#privateKey')).value)).toBe('k');
+    expect(reveal((await resolve('authref://env/AUTHREF_B64?encoding=base64')).value)).toBe('bytes!');
+    expect((await resolve('authref://env/AUTHREF_GITLAB_TOKEN')).version).toBeNull();
   });
 
   it.each([
-    ['authref://env/HOME', /does not serve \(only INTEGRATIONS_SECRET_… variables\)/],
+    ['authref://env/HOME', /does not serve \(only AUTHREF_… variables\)/],
     ['authref://env/INTEGRATIONS_ADMIN_TOKEN', /does not serve/],
-    ['authref://env/INTEGRATIONS_SECRET_', /does not serve/],
-    ['authref://env/INTEGRATIONS_SECRET_STORES', /does not serve/],
+    ['authref://env/AUTHREF_', /does not serve/],
+    ['authref://env/AUTHREF_STORES', /does not serve/],
     ['authref://env/integrations_secret_x', /in upper case/],
     ['authref://env/A/B', /one environment variable/],
   ])('refuses %s', async (ref, message) => {
@@ -47,7 +45,7 @@ describe('env store', () => {
   });
 
   it('reports an unset or empty variable as not found', async () => {
-    await expect(resolve('authref://env/INTEGRATIONS_SECRET_MISSING')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(resolve('authref://env/AUTHREF_MISSING')).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 

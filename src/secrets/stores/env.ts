@@ -5,11 +5,11 @@ import { selectValue } from './select-value.js';
 
 /** Names an `env` reference may use (the security reference's rule). */
 const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
-export const DEFAULT_ENV_PREFIX = 'INTEGRATIONS_SECRET_';
+export const DEFAULT_ENV_PREFIX = 'AUTHREF_';
 
 export interface EnvStoreOptions {
   readonly name: string;
-  /** Only variables starting with this are served (default `INTEGRATIONS_SECRET_`). */
+  /** Only variables starting with this are served (default `AUTHREF_`). */
   readonly prefix?: string;
   /** Variables never served even with the prefix (the service's own settings). */
   readonly deny?: readonly string[];
@@ -22,7 +22,7 @@ export interface EnvStoreOptions {
  * bootstrap credentials such as a Vault token): configure it for the tenants that may use it.
  *
  * @example
- * createEnvStore({ name: 'env' }).resolve(parseAuthRef('authref://env/INTEGRATIONS_SECRET_GITLAB_TOKEN'), ctx);
+ * createEnvStore({ name: 'env' }).resolve(parseAuthRef('authref://env/AUTHREF_GITLAB_TOKEN'), ctx);
  */
 export function createEnvStore(options: EnvStoreOptions): SecretStore {
   const prefix = options.prefix ?? DEFAULT_ENV_PREFIX;

@@ -1,0 +1,33 @@
+import type { Principal } from '../core/scopes.js';
+import type { LocalSecretRef, SecretInput, Secrets } from '../secrets/index.js';
+import type { AuditFilter, AuditRecord } from '../store/audit-repository.js';
+import type { Store } from '../store/store.js';
+
+/** The credentials a tenant hands us, and the audit trail of every credential access. */
+export interface CredentialsService {
+  /** Stores a secret in the `local` store; returns its reference, never the value. */
+  create(principal: Principal, name: string | null, value: SecretInput): Promise<LocalSecretRef>;
+  /** A new version of the caller's secret `id`. */
+  replace(principal: Principal, id: string, value: SecretInput): Promise<LocalSecretRef>;
+  delete(principal: Principal, id: string): Promise<void>;
+  /** The caller's tenant's audit records, newest first. */
+  audit(
+    principal: Principal,
+    filter: Omit<AuditFilter, 'tenantId'>,
+    page: { limit: number; beforeId?: string },
+  ): Promise<AuditRecord[]>;
+}
+
+export function createCredentialsService(deps: {
+  secrets: Pick<Secrets, 'local'>;
+  store: Store;
+}): CredentialsService {
+  const { local } = deps.secrets;
+  return {
+    create: (principal, name, value) => local.put(principal.tenantId, principal.actor, name, value),
+    replace: (principal, id, value) => local.replace(principal.tenantId, principal.actor, id, value),
+    delete: (principal, id) => local.delete(principal.tenantId, principal.actor, id),
+    audit: (principal, filter, page) =>
+      deps.store.audit.list({ ...filter, tenantId: principal.tenantId }, page),
+  };
+}
