@@ -1,4 +1,5 @@
 import type { InjectOptions } from 'fastify';
+import type { Logger } from 'pino';
 import { type App, createApp } from '../../src/app.js';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -24,7 +25,7 @@ export const ADMIN_TOKEN = `intg_${'a'.repeat(43)}`;
 
 export async function startTestApp(
   target: TestDatabaseTarget,
-  options: { builtins?: ConnectorPlugin[]; config?: Partial<Config> } = {},
+  options: { builtins?: ConnectorPlugin[]; config?: Partial<Config>; logger?: Logger } = {},
 ): Promise<TestApp> {
   const created = await target.create();
   const config = loadConfig(
@@ -40,7 +41,7 @@ export async function startTestApp(
     },
   );
   const app = await createApp(config, {
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     processMetrics: false,
     builtins: options.builtins,
   });
