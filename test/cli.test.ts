@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closedPort,
@@ -240,6 +242,46 @@ describe('the integrations CLI against a running service', () => {
     expect(tokens.code, tokens.stderr).toBe(0);
     expect((JSON.parse(tokens.stdout) as { items: unknown[] }).items).toHaveLength(2);
     expect(tokens.stdout).not.toContain(writer);
+  });
+
+  it('stores credentials from a file, audits their use, and rotates the master key', async () => {
+    const file = join(makeTempDir(), 'token');
+    writeFileSync(file, 'cli-planted-token\n');
+    const created = await runCli([
+      '--url',
+      service.url,
+      '--token',
+      ADMIN_TOKEN,
+      'create',
+      '--name',
+      'with-creds',
+      '--type',
+      'scm',
+      '--provider',
+      'in_memory',
+      '--endpoint',
+      'https://scm.example.com',
+      '--credentials-file',
+      file,
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).authRef).toMatch(/^authref:\/\/local\//);
+
+    const audit = await runCli(['--url', service.url, '--token', ADMIN_TOKEN, 'audit', '--action', 'create']);
+    const rotate = await runCli(['keys', 'rotate'], operatorEnv);
+    const again = await runCli(['--url', service.url, '--token', ADMIN_TOKEN, 'get', 'with-creds', '--json']);
+
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toMatch(/^AT\s+ACTOR\s+ACTION/);
+    expect(audit.stdout).toContain('create');
+    expect(audit.stdout).not.toContain('cli-planted-token');
+    expect(created.stdout).not.toContain('cli-planted-token');
+    expect(rotate.code, rotate.stderr).toBe(0);
+    expect(rotate.stdout).toMatch(
+      /active master key [0-9a-f]+ \(new\): rewrapped 1 data keys, 0 could not be/,
+    );
+    expect(again.code).toBe(0);
   });
 
   it('leaves the service running and healthy', async () => {

@@ -6,6 +6,17 @@ import { type ApiClient, createApiClient } from './client.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { renderTable } from './table.js';
 
+interface AuditRow {
+  at: string;
+  actor: string;
+  action: string;
+  purpose: string;
+  outcome: string;
+  reference: string | null;
+  version: string | null;
+  fingerprint: string | null;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface GlobalOptions {
@@ -68,6 +79,24 @@ function parseJsonOption(value: string, what: string): Record<string, unknown> {
   } catch (error) {
     throw new CliError(`${what} must be a JSON object (or @file): ${(error as Error).message}`, EXIT.usage);
   }
+}
+
+/** A credentials file: a JSON object of strings, or the secret itself (one trailing newline dropped). */
+function readCredentials(path: string): string | Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read --credentials-file: ${(error as Error).message}`, EXIT.usage);
+  }
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(text) as Record<string, string>;
+    } catch {
+      throw new CliError('--credentials-file starts like JSON but is not valid JSON', EXIT.usage);
+    }
+  }
+  return text.replace(/\r?\n$/, '');
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -151,6 +180,10 @@ export function registerIntegrationCommands(program: Command): void {
     .option('--tag <tag>', 'a tag (repeatable)', collect)
     .option('--owner <owner>')
     .option('--disabled', 'register it switched off')
+    .option(
+      '--credentials-file <file>',
+      'the secret (a string, or a JSON object of strings), stored encrypted',
+    )
     .action(async (options: Record<string, string | string[] | boolean | undefined>) => {
       const body: Record<string, unknown> = options.file
         ? parseJsonOption(`@${options.file as string}`, '--file')
@@ -164,6 +197,7 @@ export function registerIntegrationCommands(program: Command): void {
       if (options.tag) body.tags = options.tag;
       if (options.owner) body.owner = options.owner;
       if (options.disabled) body.enabled = false;
+      if (options.credentialsFile) body.credentials = readCredentials(options.credentialsFile as string);
       const { body: created } = await client().post<Integration>('/api/v1/integrations', body);
       print(globals(), created, () => describe(created));
     });
@@ -178,6 +212,7 @@ export function registerIntegrationCommands(program: Command): void {
     .option('--config <json>', 'config changes as JSON (merged; null removes a key) or @file')
     .option('--tag <tag>', 'replace the tags (repeatable)', collect)
     .option('--owner <owner>')
+    .option('--credentials-file <file>', 'new credentials (a string, or a JSON object of strings)')
     .option('--enable', 'switch on')
     .option('--disable', 'switch off')
     .action(async (idOrName: string, options: Record<string, string | string[] | boolean | undefined>) => {
@@ -190,6 +225,7 @@ export function registerIntegrationCommands(program: Command): void {
       if (options.owner) patch.owner = options.owner;
       if (options.enable && options.disable)
         throw new CliError('--enable and --disable exclude each other', EXIT.usage);
+      if (options.credentialsFile) patch.credentials = readCredentials(options.credentialsFile as string);
       if (options.enable) patch.enabled = true;
       if (options.disable) patch.enabled = false;
       if (Object.keys(patch).length === 0)
@@ -224,6 +260,38 @@ export function registerIntegrationCommands(program: Command): void {
         return `${integration.name}: ${verdict} in ${body.latencyMs} ms: ${body.message}\n${table}`;
       });
       if (!body.success) process.exitCode = EXIT.testFailed;
+    });
+
+  program
+    .command('audit')
+    .description('the credential audit trail of your tenant, newest first (admin token)')
+    .option('--action <action>', 'resolve, create, replace, delete, rotate_master_key')
+    .option('--outcome <outcome>', 'success, denied, not_found, error, …')
+    .option('--integration <id-or-name>', 'only this integration')
+    .option('--limit <n>', 'how many records', '50')
+    .action(async (options: { action?: string; outcome?: string; integration?: string; limit: string }) => {
+      const api = client();
+      const query = new URLSearchParams({ pageSize: options.limit });
+      if (options.action) query.set('action', options.action);
+      if (options.outcome) query.set('outcome', options.outcome);
+      if (options.integration)
+        query.set('integrationId', (await resolve(api, options.integration)).integration.id);
+      const { body } = await api.get<{ items: AuditRow[] }>(`/api/v1/audit?${query}`);
+      print(globals(), body, () =>
+        renderTable(
+          ['AT', 'ACTOR', 'ACTION', 'PURPOSE', 'OUTCOME', 'REFERENCE', 'VERSION', 'FINGERPRINT'],
+          body.items.map((r) => [
+            r.at,
+            r.actor,
+            r.action,
+            r.purpose,
+            r.outcome,
+            r.reference ?? '-',
+            r.version ?? '-',
+            r.fingerprint ?? '-',
+          ]),
+        ),
+      );
     });
 
   program

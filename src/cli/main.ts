@@ -4,6 +4,7 @@ import { VERSION } from '../app.js';
 import { ConfigError } from '../core/errors.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { registerIntegrationCommands } from './integrations.js';
+import { registerKeyCommands } from './keys.js';
 import { migrate } from './migrate.js';
 import { serve } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
@@ -23,6 +24,7 @@ const program = new Command('integrations')
 program.command('serve').description('start the service on its configured address').action(serve);
 program.command('migrate').description('bring the database schema up to date').action(migrate);
 registerTokenCommands(program);
+registerKeyCommands(program);
 registerIntegrationCommands(program);
 
 try {
