@@ -341,3 +341,83 @@ describe.each(targets.filter((t) => t.dialect === 'postgres'))('positions on $di
     },
   );
 });
+
+describe.each(targets)('migration 0003 on $dialect', (target) => {
+  it.skipIf(!target.available)(
+    'keeps the events written before it, in order, and delivers them',
+    async () => {
+      const { Migrator, sql } = await import('kysely');
+      const { catalogMigration } = await import('../store/migrations/0001-catalog.js');
+      const { healthMigration } = await import('../store/migrations/0002-health.js');
+      const { eventsMigration } = await import('../store/migrations/0003-events.js');
+      const { columnTypes } = await import('../store/migrations/column-types.js');
+      const { openDatabase } = await import('../store/database.js');
+      const created = await target.create();
+      const database = openDatabase({ url: created.url, dataDir: created.dataDir, poolSize: 2 });
+      try {
+        const types = columnTypes(database.dialect);
+        const all = {
+          '0001-catalog': catalogMigration(types),
+          '0002-health': healthMigration(types),
+          '0003-events': eventsMigration(types, database.dialect),
+        };
+        // As in migrate.ts: on PostgreSQL, the migration tables of this schema only.
+        const schema =
+          database.dialect === 'postgres'
+            ? (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]?.s
+            : undefined;
+        const migrator = (upTo: (keyof typeof all)[]) =>
+          new Migrator({
+            db: database.db,
+            provider: {
+              getMigrations: async () => Object.fromEntries(upTo.map((name) => [name, all[name]])),
+            },
+            ...(schema ? { migrationTableSchema: schema } : {}),
+          });
+        await migrator(['0001-catalog', '0002-health']).migrateToLatest();
+        const newId = createIdGenerator();
+        const ids = [newId(), newId(), newId()];
+        for (const [n, id] of ids.entries()) {
+          await database.db
+            .insertInto('outbox')
+            .values({
+              id,
+              tenant_id: 'acme',
+              subject: ids[0]!,
+              type: 'integration.updated',
+              data: JSON.stringify({ n }),
+              created_at: new Date().toISOString(),
+              delivered_at: null,
+            } as never)
+            .execute();
+        }
+
+        const result = await migrator(['0001-catalog', '0002-health', '0003-events']).migrateToLatest();
+        const sink = recordingSink('after-upgrade');
+        await createOutboxRelay({
+          database,
+          sinks: [sink],
+          source: SOURCE,
+          instanceId: 'upgrade',
+          logger: silentLogger,
+        }).drain();
+        await createStore(database).outbox.append({
+          id: newId(),
+          tenantId: 'acme',
+          subject: ids[0]!,
+          type: 'integration.deleted',
+          data: {},
+          createdAt: new Date().toISOString(),
+        });
+        const seqs = await database.db.selectFrom('outbox').select(['id', 'seq']).orderBy('seq').execute();
+
+        expect(result.error).toBeUndefined();
+        expect(sink.accepted.map((e) => e.id)).toEqual(ids);
+        expect(seqs.map((row) => Number(row.seq))).toEqual([1, 2, 3, 4]);
+      } finally {
+        await database.close();
+        await created.dispose();
+      }
+    },
+  );
+});

@@ -256,8 +256,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       abort = new AbortController();
       loop = run();
       logger.info(
-        { sinks: sinks.map((s) => `${s.kind}:${s.name}`), instanceId: owner },
-        'outbox relay started',
+        { sinks: sinks.map((s) => `${s.kind}:${s.name}`), instanceId: owner, paused: deps.paused === true },
+        deps.paused
+          ? 'outbox relay started; offline: events wait, nothing is delivered'
+          : 'outbox relay started',
       );
     },
     async stop() {
