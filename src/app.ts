@@ -25,7 +25,7 @@ import { builtinPlugins } from './plugins/builtin.js';
 import type { ConnectorPlugin } from './plugins/contracts.js';
 import { loadPlugins } from './plugins/loader.js';
 import type { PluginRegistry } from './plugins/registry.js';
-import { createSecrets, type Secrets } from './secrets/index.js';
+import { createSecrets, Secret, type Secrets, SYSTEM_TENANT } from './secrets/index.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createStore, type Store } from './store/store.js';
@@ -121,6 +121,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       config,
       database,
       http,
+      // Sink secrets are the service's own: resolved from the configured stores as the system tenant.
+      checkSecretRef: (ref, where) => {
+        try {
+          return secrets.resolver.check(ref, SYSTEM_TENANT);
+        } catch (error) {
+          throw new ConfigError(`${where}: ${(error as Error).message}`);
+        }
+      },
+      resolveSecret: async (ref) => {
+        const { value } = await secrets.resolver.resolve(ref, {
+          tenantId: SYSTEM_TENANT,
+          actor: 'system',
+          integrationId: null,
+          purpose: 'events',
+        });
+        if (!(value instanceof Secret)) throw new ConfigError(`${ref} must name one value, not an object`);
+        return value.reveal();
+      },
       egress,
       logger,
       registry: metrics.registry,

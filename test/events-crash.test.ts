@@ -67,6 +67,7 @@ describe.skipIf(!pgUp)('events survive crashes of the service', () => {
       INTEGRATIONS_EGRESS_ALLOW_ANY_PORT: 'true',
       INTEGRATIONS_RELAY_POLL_INTERVAL_MS: '20',
       INTEGRATIONS_RELAY_LEASE_SECONDS: '2',
+      INTEGRATIONS_SECRET_STORES: JSON.stringify([{ name: 'env', type: 'env', prefix: 'CRASH_' }]),
       INTEGRATIONS_EVENT_SINKS: JSON.stringify([
         { kind: 'webhook', url: receiver.url, secretRef: 'authref://env/CRASH_HOOK_SECRET', timeoutMs: 1000 },
       ]),

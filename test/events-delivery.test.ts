@@ -91,6 +91,8 @@ describe.each(targets)('event delivery to webhook, NATS and Redis on $dialect', 
         relayEnabled: false,
         allowPrivateNetworks: true,
         egressAllowAnyPort: true,
+        // Sink secrets come from a configured store, here environment variables starting EVENTS_.
+        secretStores: [{ name: 'env', type: 'env', prefix: 'EVENTS_' }],
         eventSinks: [
           {
             kind: 'webhook',

@@ -25,6 +25,8 @@ describe.each(targets)('events API on $dialect', (target) => {
         relayEnabled: false,
         allowPrivateNetworks: true,
         egressAllowAnyPort: true,
+        // Sink secrets come from a configured store, here environment variables starting EVENTS_.
+        secretStores: [{ name: 'env', type: 'env', prefix: 'EVENTS_' }],
         eventSinks: [{ kind: 'webhook', url: receiver.url, secretRef: `authref://env/${SECRET_VARIABLE}` }],
       },
     });

@@ -15,7 +15,7 @@ import { defaultEventSource } from './cloud-event.js';
 import { envSecretResolver, type ResolveSecret } from './env-secret.js';
 import { createEventFeed, type EventFeed } from './event-feed.js';
 import { createOutboxRelay, type OutboxRelay } from './relay.js';
-import { readEventSinks } from './sink-config.js';
+import { type CheckSecretRef, readEventSinks } from './sink-config.js';
 import { createEventSinks } from './sinks/create-sinks.js';
 
 export { type CloudEvent, defaultEventSource, type EncodedEvent, encodeEvent } from './cloud-event.js';
@@ -45,6 +45,8 @@ export interface EventsDeps {
   readonly now: () => Date;
   /** Resolves sink secrets (default: `authref://env/NAME` from the environment). */
   readonly resolveSecret?: ResolveSecret;
+  /** Checks sink secret references at start-up (default: `authref://env/NAME` only). */
+  readonly checkSecretRef?: CheckSecretRef;
 }
 
 export interface Events {
@@ -58,7 +60,7 @@ export interface Events {
 export function createEvents(deps: EventsDeps): Events {
   const { config } = deps;
   const source = config.eventSource ?? defaultEventSource(deps.instanceId);
-  const sinks = createEventSinks(readEventSinks(config.eventSinks), {
+  const sinks = createEventSinks(readEventSinks(config.eventSinks, deps.checkSecretRef), {
     http: deps.http,
     egress: deps.egress,
     resolveSecret: deps.resolveSecret ?? envSecretResolver(),

@@ -2,6 +2,9 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError } from '../core/errors.js';
 import { parseEnvAuthRef } from './env-secret.js';
 
+/** Checks a secret reference in the sink settings; throws `ConfigError` naming `where`. */
+export type CheckSecretRef = (ref: string, where: string) => unknown;
+
 /**
  * The `eventSinks` setting: where the relay delivers events. Any number of sinks at once; each gets
  * every event at least once, in order per integration. Read once by `readEventSinks`, which fills
@@ -129,8 +132,11 @@ export const DEFAULT_DUPLICATE_WINDOW_SECONDS = 120;
  * readEventSinks([{ kind: 'nats', servers: ['nats://127.0.0.1:4222'] }]);
  * // [{ kind: 'nats', name: 'nats', subjectPrefix: 'integrations', … }]
  */
-export function readEventSinks(settings: readonly EventSinkSetting[]): SinkConfig[] {
-  const sinks = settings.map(readSink);
+export function readEventSinks(
+  settings: readonly EventSinkSetting[],
+  checkRef: CheckSecretRef = parseEnvAuthRef,
+): SinkConfig[] {
+  const sinks = settings.map((setting) => readSink(setting, checkRef));
   const seen = new Set<string>();
   for (const sink of sinks) {
     if (seen.has(sink.name)) {
@@ -141,12 +147,12 @@ export function readEventSinks(settings: readonly EventSinkSetting[]): SinkConfi
   return sinks;
 }
 
-function readSink(setting: EventSinkSetting): SinkConfig {
+function readSink(setting: EventSinkSetting, checkRef: CheckSecretRef): SinkConfig {
   const name = setting.name ?? setting.kind;
   const timeoutMs = setting.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
   const ref = (value: string | undefined, field: string) => {
     if (value === undefined) return null;
-    parseEnvAuthRef(value, `eventSinks[${name}].${field}`);
+    checkRef(value, `eventSinks[${name}].${field}`);
     return value;
   };
   switch (setting.kind) {
