@@ -1,11 +1,11 @@
 /**
  * Size limits of the platforms we post to, and of the input we accept.
  *
- * Platform numbers come from `shared/reference/scm-platforms.md` (§1.3, §1.6, §1.7, §2.4, §7.5). The
- * annotation `title` and `message` limits are not in that page; they come from GitHub's REST description
- * of "Create a check run" (`output.annotations[].title`: "The maximum size is 255 characters",
- * `message`: "The maximum size is 64 KB"). Character limits are applied to UTF-16 code units and, as
- * §7.5 advises, also to UTF-8 bytes: the safe side of any way a platform may count.
+ * Platform numbers come from the platforms' API documentation (GitHub REST, GitLab REST, Bitbucket).
+ * The annotation `title` and `message` limits come from GitHub's REST description of "Create a check
+ * run" (`output.annotations[].title`: "The maximum size is 255 characters", `message`: "The maximum
+ * size is 64 KB"). Character limits are applied to UTF-16 code units and also to UTF-8 bytes: the
+ * safe side of any way a platform may count.
  */
 
 export const PLATFORMS = ['github', 'gitlab', 'generic'] as const;

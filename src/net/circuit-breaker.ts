@@ -4,7 +4,7 @@ import { CircuitOpenError } from './errors.js';
  * Consecutive-failure circuit breakers, one per target origin (cockatiel's `ConsecutiveBreaker`).
  * Closed: requests pass; `threshold` transient failures in a row open it. Open: requests fail fast
  * until `halfOpenAfterMs` has passed. Half-open: one probe passes; its success closes the breaker,
- * its failure opens it again. See ../shared/reference/security-reliability.md §5.2.
+ * its failure opens it again. One breaker per target origin.
  */
 
 export interface CircuitBreakerOptions {

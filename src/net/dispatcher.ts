@@ -26,7 +26,7 @@ export interface OutboundDispatcher {
 /**
  * One undici `Agent` (connection reuse per origin), or an `EnvHttpProxyAgent` when `HTTPS_PROXY` or
  * `HTTP_PROXY` is set, honouring `NO_PROXY`. Through a proxy the proxy resolves and connects, so only
- * the URL checks apply here: the proxy must enforce the egress policy itself (§3.2 rule 4).
+ * the URL checks apply here: the proxy must enforce the egress policy itself.
  *
  * @example
  * const { dispatcher } = createDispatcher({ lookup, connectTimeoutMs: 5000, headersTimeoutMs: 10000, bodyTimeoutMs: 10000 });

@@ -7,7 +7,7 @@ import { redactUrl } from './redact.js';
 /**
  * The egress policy: which destinations this process may reach. Every outbound request is checked
  * twice, on its URL (scheme, userinfo, hostname, port, literal IPs) and on every address its name
- * resolves to (`guarded-lookup.ts`). See ../shared/reference/security-reliability.md §3.
+ * resolves to (`guarded-lookup.ts`). The rules are in README.md in this folder.
  */
 
 /** What an administrator decides; read from the service configuration. */

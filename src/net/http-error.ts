@@ -1,7 +1,7 @@
 import { UpstreamError } from '../core/errors.js';
 import { redactUrl, scrub } from './redact.js';
 
-/** Why an outbound request failed, in a small fixed set (after §3.4 of the security reference). */
+/** Why an outbound request failed, in a small fixed set. */
 export type HttpErrorCode =
   | 'http_3xx'
   | 'http_4xx'

@@ -5,7 +5,7 @@ import type { EgressRule } from './errors.js';
  * The classifier behind the egress policy: which special range an IP address is in. A public
  * unicast address is in none. Explicit table first (so messages name the range), then anything
  * ipaddr.js does not call `unicast`, then IPv6 outside global unicast `2000::/3`.
- * See ../shared/reference/security-reliability.md §3.3.
+ * Ranges from the IANA special-purpose address registries (RFC 6890) and the clouds' metadata docs.
  */
 
 /** Why an address is refused: the rule, the range it fell in, and a phrase for the message. */

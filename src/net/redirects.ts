@@ -5,7 +5,7 @@ import { isSecretHeaderName } from './redact.js';
 /** Statuses followed when `redirect` is `follow` (with a `Location`). */
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
-/** Hops followed at most (§3.4: ≤ 3). */
+/** Hops followed at most. */
 export const MAX_REDIRECTS = 3;
 
 /** Headers that carry credentials; dropped when a redirect leaves the origin they were meant for. */

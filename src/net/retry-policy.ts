@@ -1,7 +1,7 @@
 /**
  * When to try an outbound request again, and after how long. Pure functions: the HTTP client calls
- * them and does the waiting. See ../shared/reference/security-reliability.md §5.1 and, for GitHub's
- * rate limits, scm-platforms.md §1.9.
+ * them and does the waiting. Full jitter after "Exponential Backoff and Jitter" (AWS Architecture
+ * Blog); GitHub's rate-limit rules from docs.github.com ("Rate limits for the REST API").
  */
 
 /** How hard to try. Attempts count every try, the first included. */

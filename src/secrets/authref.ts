@@ -3,7 +3,7 @@ import { dangerInDecoded, decodeOnce, encodeCanonical, firstBadCharacter } from 
 
 /**
  * `authref://<store>/<path>[?params][#key]`: a reference to a credential, never the credential
- * (grammar: ../shared/reference/security-reliability.md §1.2, and README.md in this folder).
+ * (the grammar is in README.md in this folder).
  */
 
 /** Longest reference accepted (the API's limit on `authRef`). */

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { AppError } from '../../core/errors.js';
 
 /**
- * Envelope encryption at rest (../shared/reference/security-reliability.md §2.2), with node:crypto only.
+ * Envelope encryption at rest, with node:crypto only.
  *
  * - A master key (32 bytes, `master-key.ts`) wraps each tenant's data key with AES-256-GCM; the AAD
  *   binds tenant, data-key id and master-key id, so a wrapped key copied to another row fails.
