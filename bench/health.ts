@@ -27,6 +27,7 @@ import { createEgressPolicy, createHttpClient, type HttpClient } from '../src/ne
 import { asConnectorPlugin } from '../src/plugins/contracts.js';
 import { loadPlugins } from '../src/plugins/loader.js';
 import type { PluginRegistry } from '../src/plugins/registry.js';
+import { noCredentials } from '../src/secrets/index.js';
 import { type Database, openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { createStore, type Store } from '../src/store/store.js';
@@ -304,7 +305,12 @@ function makeInstance(
   const poller = createHealthPoller({
     store,
     plugins,
-    contexts: createPluginContextFactory({ http, logger, now }),
+    contexts: createPluginContextFactory({
+      secrets: { credentialsFor: () => noCredentials },
+      http,
+      logger,
+      now,
+    }),
     logger,
     metrics: createHealthMetrics(registry, store),
     newId: createIdGenerator(),
