@@ -78,7 +78,7 @@ async function readBody(
   }
   const declared = contentLength === undefined ? undefined : Number(contentLength);
   if (mode.kind === 'full' && declared !== undefined && declared > mode.limit) {
-    body.destroy();
+    abandon(body);
     throw new ResponseTooLargeError(mode.limit, declared);
   }
   const chunks: Buffer[] = [];
@@ -86,7 +86,7 @@ async function readBody(
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > mode.limit) {
-      body.destroy();
+      abandon(body);
       if (mode.kind === 'full') throw new ResponseTooLargeError(mode.limit);
       chunks.push(chunk.subarray(0, chunk.length - (size - mode.limit)));
       break;
@@ -94,6 +94,15 @@ async function readBody(
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Stops reading a body we do not want. undici's body emits an abort error when destroyed without
+ * one; nobody listens any more, so swallow it rather than let it crash the process.
+ */
+function abandon(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 /** Header names come lower case from undici; repeated headers are joined as RFC 9110 §5.3 allows. */
