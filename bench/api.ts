@@ -247,7 +247,7 @@ function seedInput(index: number) {
     type: 'scm' as const,
     provider: 'in_memory',
     endpoint: `https://scm.bench.example.com/org-${index % 100}/repo-${n}`,
-    authRef: `authref://vault/bench/scm-${n}`,
+    authRef: `authref://local/01890a5d-ac96-774b-bcce-${String(n).padStart(12, '0')}`,
     tags: ['bench', `shard-${index % 16}`],
     owner: 'team-bench',
   };

@@ -68,7 +68,7 @@ function payload(n: number) {
         type: 'scm',
         provider: 'github_app',
         endpoint: 'https://github.example.com',
-        authRef: 'authref://vault/kv/github',
+        authRef: 'authref://local/01890a5d-ac96-774b-bcce-b302099a8057',
         tags: ['prod', 'team:platform'],
         owner: `owner-${n}`,
         enabled: true,
