@@ -412,7 +412,9 @@ async function benchDatabase(
       },
     ];
     const rows: ScenarioRow[] = [];
-    for (const scenario of scenarios) {
+    // BENCH_SCENARIOS=by-id (for profiling one scenario); the bare route always runs, as the baseline.
+    const only = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim());
+    for (const scenario of scenarios.filter((s) => !only || s.key === 'bare' || only.includes(s.key))) {
       process.stdout.write(`${tag} running ${scenario.name} ... `);
       const result = await load.run({
         url: scenario.url,
