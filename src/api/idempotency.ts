@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IdempotencyService } from '../catalog/idempotency-service.js';
 import { InvalidInputError } from '../core/errors.js';
 
@@ -16,9 +16,17 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * different body is a 422. Responses of 5xx are not kept, so a retry runs again.
  */
 export function registerIdempotency(app: FastifyInstance, idempotency: IdempotencyService): void {
-  app.addHook('preHandler', async (request, reply) => {
+  // Only POST routes carry the hooks, so reads pay nothing for them.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.includes('POST')) return;
+    route.preHandler = [...asArray(route.preHandler), claimKey];
+    route.onSend = [...asArray(route.onSend), keepResponse];
+  });
+
+  async function claimKey(request: FastifyRequest, reply: FastifyReply) {
     const header = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || header === undefined) return;
+    if (header === undefined) return;
     if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
       throw InvalidInputError.field('/headers/idempotency-key', 'must be 1 to 255 visible ASCII characters');
     }
@@ -35,9 +43,9 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
         .send(stored.body);
     }
     request.idempotencyKey = header;
-  });
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  async function keepResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const key = request.idempotencyKey;
     if (!key) return payload;
     request.idempotencyKey = undefined;
@@ -50,5 +58,10 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
       });
     }
     return payload;
-  });
+  }
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
 }

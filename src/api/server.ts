@@ -20,6 +20,7 @@ import { handleError } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { openApiDocument } from './openapi.js';
+import { annotateRoutes } from './routes/annotate.js';
 import { checkRoutes } from './routes/checks.js';
 import { eventRoutes } from './routes/events.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -112,10 +113,12 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   registerJsonBodyParser(app);
   app.addSchema(ErrorSchema);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: every request runs them, and they need no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-trace-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status_code: String(reply.statusCode) };
     const seconds = reply.elapsedTime / 1000;
@@ -130,6 +133,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       },
       'request served',
     );
+    done();
   });
 
   await app.register(swagger, openApiDocument(deps.version));
@@ -146,6 +150,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       await v1.register(providerRoutes(deps));
       await v1.register(tokenRoutes(deps));
       await v1.register(eventRoutes(deps));
+      await v1.register(annotateRoutes(deps));
     },
     { prefix: '/api/v1' },
   );
