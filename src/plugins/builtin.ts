@@ -1,3 +1,4 @@
+import { createGitHubAppPlugin } from '../providers/github-app/plugin.js';
 import { createInMemoryPlugin } from '../providers/in-memory/plugin.js';
 import { asConnectorPlugin, type ConnectorPlugin } from './contracts.js';
 
@@ -6,8 +7,8 @@ import { asConnectorPlugin, type ConnectorPlugin } from './contracts.js';
  * missing from it.
  */
 export function builtinPlugins(): ConnectorPlugin[] {
-  return [asConnectorPlugin(createInMemoryPlugin())];
+  return [asConnectorPlugin(createInMemoryPlugin()), asConnectorPlugin(createGitHubAppPlugin())];
 }
 
 /** The provider folders the list above covers, checked against `src/providers/*` by a test. */
-export const BUILTIN_PROVIDER_FOLDERS = ['in-memory'] as const;
+export const BUILTIN_PROVIDER_FOLDERS = ['in-memory', 'github-app'] as const;

@@ -1,0 +1,79 @@
+import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
+import { type GitHubAppConfig, GitHubAppConfigSchema } from './config.js';
+import { checkHealth, testConnection } from './connection.js';
+import { describeFailure } from './errors.js';
+import { createGitHubScmClient, type GitHubScmClient } from './scm-client.js';
+import { createKeyedMutex, createWriteQueues, type Sleep } from './serial.js';
+import { BoundedMap, createSession, type SharedState } from './session.js';
+import { createInstallationTokenCache } from './token-cache.js';
+
+/** The GitHub App provider: its SCM client has `postInlineComments` besides the contract's three. */
+export interface GitHubAppPlugin extends ConnectorPlugin<GitHubAppConfig> {
+  scm(context: PluginContext<GitHubAppConfig>): GitHubScmClient;
+}
+
+export interface GitHubAppPluginOptions {
+  /** Epoch milliseconds (JWT times, token expiry, write spacing). Default `Date.now`. */
+  readonly now?: () => number;
+  /** How the write queue waits (tests pass one that does not). */
+  readonly sleep?: Sleep;
+  /** Least time between two writes of one installation (default 1,000 ms, GitHub's advice). */
+  readonly minWriteIntervalMs?: number;
+  /** Stop using a token this long before it expires (default 5 minutes). */
+  readonly tokenRefreshMarginMs?: number;
+}
+
+/**
+ * Creates the `github_app` provider. State (installation tokens, the App's identity, installations per
+ * repository, write queues) lives in the returned instance, shared by its operations.
+ *
+ * @example
+ * const plugin = createGitHubAppPlugin();
+ * // register an integration: { provider: 'github_app', type: 'scm', endpoint: 'https://github.com',
+ * //   authRef: 'authref://local/<id>' (holding { appId, privateKey }), config: { repositories: ['acme/app'] } }
+ */
+export function createGitHubAppPlugin(options: GitHubAppPluginOptions = {}): GitHubAppPlugin {
+  const now = options.now ?? Date.now;
+  const shared: SharedState = {
+    tokens: createInstallationTokenCache({
+      now,
+      ...(options.tokenRefreshMarginMs === undefined
+        ? {}
+        : { refreshMarginMs: options.tokenRefreshMarginMs }),
+    }),
+    writes: createWriteQueues({
+      now,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.minWriteIntervalMs === undefined ? {} : { minIntervalMs: options.minWriteIntervalMs }),
+    }),
+    locks: createKeyedMutex(),
+    apps: new BoundedMap(),
+    installations: new BoundedMap(),
+    now,
+  };
+
+  return {
+    provider: 'github_app',
+    displayName: 'GitHub App (github.com and GitHub Enterprise Server)',
+    types: ['scm'],
+    configSchema: GitHubAppConfigSchema,
+    capabilities: ['test_connection', 'health_check', 'scm.comment', 'scm.status', 'scm.check_run'],
+    checkAvailability: () => ({ available: true }),
+    async testConnection(context) {
+      try {
+        return await testConnection(createSession(context, shared));
+      } catch (error) {
+        const message = describeFailure(error).message;
+        return { success: false, message, checks: [{ name: 'endpoint', ok: false, message }] };
+      }
+    },
+    async checkHealth(context) {
+      try {
+        return await checkHealth(createSession(context, shared));
+      } catch (error) {
+        return { status: 'unhealthy', message: describeFailure(error).message };
+      }
+    },
+    scm: (context) => createGitHubScmClient(context, shared),
+  };
+}

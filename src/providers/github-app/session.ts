@@ -1,0 +1,262 @@
+import type { PluginContext } from '../../plugins/contracts.js';
+import { Secret } from '../../secrets/index.js';
+import { signAppJwt } from './app-jwt.js';
+import { type GitHubApiUrls, normaliseGitHubBaseUrl } from './base-url.js';
+import type { GitHubAppConfig } from './config.js';
+import { GitHubAppError, statusOf } from './errors.js';
+import { createGitHubRequest, type GitHubCall, type GitHubResponse } from './octokit.js';
+import { AccessTokenSchema, AppSchema, type GitHubApp, InstallationSchema, parse } from './responses.js';
+import type { KeyedMutex, WriteQueues } from './serial.js';
+import {
+  createInstallationTokenCache,
+  type InstallationToken,
+  type InstallationTokenCache,
+} from './token-cache.js';
+
+/**
+ * One operation's view of GitHub: the App's JWT for App endpoints, an installation token (cached in the
+ * plugin instance, refreshed once when GitHub answers 401) for repository endpoints, writes through the
+ * installation's queue, and pages followed by `Link` within the same API only.
+ */
+
+/** What the plugin instance keeps across operations. */
+export interface SharedState {
+  readonly tokens: InstallationTokenCache;
+  readonly writes: WriteQueues;
+  readonly locks: KeyedMutex;
+  readonly apps: BoundedMap<GitHubApp>;
+  readonly installations: BoundedMap<number>;
+  readonly now: () => number;
+}
+
+export interface RepoTarget {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+export interface GitHubSession {
+  readonly urls: GitHubApiUrls;
+  readonly config: GitHubAppConfig;
+  readonly context: PluginContext<GitHubAppConfig>;
+  /** The App itself (`GET /app`, as the App). */
+  app(): Promise<GitHubApp>;
+  /** `<slug>[bot]`: the author of everything this App writes. */
+  botLogin(): Promise<string>;
+  /** The configured installation, or the one installed on `owner/repo`. */
+  installationId(target: RepoTarget): Promise<number>;
+  installationToken(installationId: number): Promise<InstallationToken>;
+  /** A read as the installation that holds `target`. */
+  read(target: RepoTarget, call: GitHubCall): Promise<GitHubResponse>;
+  /** A read as a given installation (connection tests, the rate limit). */
+  readAs(installationId: number, call: GitHubCall): Promise<GitHubResponse>;
+  /** A write: serialised per installation, spaced per GitHub's advice. */
+  write(target: RepoTarget, call: GitHubCall): Promise<GitHubResponse>;
+  /** Every page of a list, following `Link: rel="next"` on the same API only (at most 100 pages). */
+  pages(target: RepoTarget, call: GitHubCall): AsyncGenerator<unknown>;
+  /** Runs `fn` alone for `key` within this integration. */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** At most this many pages of one list (10,000 items at 100 a page). */
+export const MAX_PAGES = 100;
+
+export function createSession(context: PluginContext<GitHubAppConfig>, shared: SharedState): GitHubSession {
+  const { integration, logger, signal } = context;
+  const config = integration.config;
+  const urls = normaliseGitHubBaseUrl(integration.endpoint);
+  const send = createGitHubRequest({ http: context.http, baseUrl: urls.rest, signal, logger });
+  // Unsaved integrations (a test before saving, inline credentials) share nothing with later operations.
+  const scope =
+    integration.id === null
+      ? undefined
+      : `${integration.tenantId}|${integration.id}|${urls.rest}|${integration.authRef ?? ''}`;
+  const tokens = scope === undefined ? createInstallationTokenCache({ now: shared.now }) : shared.tokens;
+  const local = { app: undefined as GitHubApp | undefined, installations: new Map<string, number>() };
+
+  /** Runs `fn` with a fresh App JWT; a refused JWT re-resolves the credential once (rotated key). */
+  const asApp = <T>(fn: (authorization: string) => Promise<T>): Promise<T> =>
+    context.credentials.withRetry(
+      async (credential) => fn(`bearer ${await signAppJwt(credential.value, shared.now())}`),
+      { isRejected: (error) => statusOf(error) === 401 },
+    );
+
+  async function app(): Promise<GitHubApp> {
+    const cached = scope === undefined ? local.app : shared.apps.get(scope);
+    if (cached) return cached;
+    const response = await asApp((authorization) =>
+      send({ route: 'GET /app', operation: 'get_app' }, authorization),
+    );
+    const found = parse(AppSchema, response.data, 'GET /app');
+    if (scope === undefined) local.app = found;
+    else shared.apps.set(scope, found);
+    return found;
+  }
+
+  async function installationId({ owner, repo }: RepoTarget): Promise<number> {
+    if (config.installationId !== undefined) return config.installationId;
+    const key = `${owner}/${repo}`.toLowerCase();
+    const cached =
+      scope === undefined ? local.installations.get(key) : shared.installations.get(`${scope}|${key}`);
+    if (cached !== undefined) return cached;
+    let response: GitHubResponse;
+    try {
+      response = await asApp((authorization) =>
+        send(
+          {
+            route: 'GET /repos/{owner}/{repo}/installation',
+            params: { owner, repo },
+            operation: 'get_repo_installation',
+          },
+          authorization,
+        ),
+      );
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+      throw new GitHubAppError(
+        `the App is not installed on ${owner}/${repo} (or the repository does not exist)`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const { id } = parse(InstallationSchema, response.data, 'GET /repos/{owner}/{repo}/installation');
+    if (scope === undefined) local.installations.set(key, id);
+    else shared.installations.set(`${scope}|${key}`, id);
+    return id;
+  }
+
+  async function mint(id: number): Promise<InstallationToken> {
+    let response: GitHubResponse;
+    try {
+      response = await asApp((authorization) =>
+        send(
+          {
+            route: 'POST /app/installations/{installation_id}/access_tokens',
+            params: { installation_id: id },
+            operation: 'create_installation_token',
+            // A second token is harmless: repeating this cannot duplicate anything.
+            retryable: true,
+          },
+          authorization,
+        ),
+      );
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404)
+        throw new GitHubAppError(`installation ${id} does not exist for this App`, { cause: error });
+      if (status === 403) {
+        throw new GitHubAppError(`installation ${id} refused to issue a token (suspended?)`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    const data = parse(AccessTokenSchema, response.data, 'POST /app/installations/{id}/access_tokens');
+    const obtainedAt = shared.now();
+    const expires = Date.parse(data.expires_at);
+    logger.debug(
+      { provider: 'github_app', installationId: id, expiresAt: data.expires_at },
+      'installation token made',
+    );
+    return {
+      token: Secret.from(data.token),
+      obtainedAt,
+      expiresAt: Number.isFinite(expires) ? expires : obtainedAt + 55 * 60_000,
+      permissions: data.permissions ?? {},
+    };
+  }
+
+  const tokenKey = (id: number) => `${scope ?? 'unsaved'}|${id}`;
+  const installationToken = (id: number) => tokens.get(tokenKey(id), () => mint(id));
+
+  /** Sends as the installation; on a 401 the token is dropped and a new one tried, once. */
+  async function asInstallation(id: number, call: GitHubCall): Promise<GitHubResponse> {
+    const token = await installationToken(id);
+    try {
+      return await send(call, `token ${token.token.reveal()}`);
+    } catch (error) {
+      if (statusOf(error) !== 401) throw error;
+      tokens.invalidate(tokenKey(id), token);
+      logger.info(
+        { provider: 'github_app', installationId: id },
+        'installation token refused; making a new one',
+      );
+      const fresh = await installationToken(id);
+      return send(call, `token ${fresh.token.reveal()}`);
+    }
+  }
+
+  const read = async (target: RepoTarget, call: GitHubCall) =>
+    asInstallation(await installationId(target), call);
+
+  async function write(target: RepoTarget, call: GitHubCall): Promise<GitHubResponse> {
+    const id = await installationId(target);
+    return shared.writes.run(`${urls.rest}#${id}`, () => asInstallation(id, call), signal);
+  }
+
+  async function* pages(target: RepoTarget, call: GitHubCall): AsyncGenerator<unknown> {
+    const api = new URL(urls.rest);
+    const seen = new Set<string>();
+    let next: GitHubCall | undefined = call;
+    for (let count = 0; next !== undefined && count < MAX_PAGES; count++) {
+      const response = await read(target, next);
+      yield response.data;
+      const link = nextLink(response.headers.link);
+      next = undefined;
+      if (link === undefined || seen.has(link)) break;
+      const url = new URL(link, api);
+      if (url.origin !== api.origin || !url.pathname.startsWith(api.pathname)) {
+        logger.warn(
+          { provider: 'github_app', operation: call.operation },
+          'ignored a Link to another origin',
+        );
+        break;
+      }
+      seen.add(link);
+      next = { route: `GET ${url.href}`, operation: call.operation };
+    }
+  }
+
+  return {
+    urls,
+    config,
+    context,
+    app,
+    botLogin: async () => `${config.appSlug ?? (await app()).slug}[bot]`,
+    installationId,
+    installationToken,
+    read,
+    readAs: asInstallation,
+    write,
+    pages,
+    exclusive: (key, fn) => shared.locks.run(`${scope ?? `unsaved:${integration.name}`}|${key}`, fn),
+  };
+}
+
+/** The `rel="next"` target of a `Link` header. */
+export function nextLink(header: unknown): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(',')) {
+    const match = /<([^>]+)>\s*;(.*)$/.exec(part.trim());
+    if (match?.[2] && /\brel="?([^"]*\s)?next(\s[^"]*)?"?/.test(match[2])) return match[1];
+  }
+  return undefined;
+}
+
+/** A Map that forgets its oldest entries past `max`. */
+export class BoundedMap<T> {
+  readonly #entries = new Map<string, T>();
+  constructor(private readonly max = 10_000) {}
+  get(key: string): T | undefined {
+    return this.#entries.get(key);
+  }
+  set(key: string, value: T): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    while (this.#entries.size > this.max) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+  }
+}

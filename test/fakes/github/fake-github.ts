@@ -1,0 +1,232 @@
+import { createRequire } from 'node:module';
+import {
+  type ContractServer,
+  type Exchange,
+  type FakeResponse,
+  type Fault,
+  startContractServer,
+  type Violation,
+} from '../openapi/contract-server.js';
+import { loadOpenApiDocument } from '../openapi/document.js';
+import { shape } from '../openapi/shape.js';
+import { createOpenApiValidator, type OpenApiValidator } from '../openapi/validator.js';
+import { type AppKeys, generateAppKeys } from './app-jwt.js';
+import { guard, identify } from './guard.js';
+import type { Route } from './route-context.js';
+import { appRoutes } from './routes-app.js';
+import { checkRoutes } from './routes-checks.js';
+import { issueRoutes } from './routes-issues.js';
+import { pullRoutes } from './routes-pulls.js';
+import {
+  type FakeApp,
+  type FakeComment,
+  type FakeGitHubState,
+  type FakePullFile,
+  type FakeUser,
+  FULL_PERMISSIONS,
+  type Permissions,
+  repoKey,
+} from './state.js';
+
+/**
+ * A small GitHub on loopback for the `github_app` provider's tests, every request held to GitHub's own
+ * REST description from `@octokit/openapi` (see ../README.md). State lives in the returned object.
+ */
+
+/** GitHub's REST descriptions shipped by `@octokit/openapi`. */
+export const GITHUB_DESCRIPTIONS = ['api.github.com', 'ghes-3.19'] as const;
+export type GitHubDescription = (typeof GITHUB_DESCRIPTIONS)[number];
+
+export interface FakeGitHubOptions {
+  /** Which description to hold requests to (default `api.github.com`). */
+  readonly description?: GitHubDescription;
+  /** API root below the origin; `/api/v3` (the default) is where GHES serves it. */
+  readonly basePath?: string;
+  readonly app?: Partial<FakeApp>;
+  /** Default: a fresh key pair. */
+  readonly keys?: AppKeys;
+  readonly installations?: readonly {
+    readonly id: number;
+    readonly account?: string;
+    readonly repositories: readonly string[];
+    readonly permissions?: Permissions;
+    readonly suspended?: boolean;
+  }[];
+  readonly pulls?: readonly {
+    readonly repository: string;
+    readonly number: number;
+    readonly headSha?: string;
+    readonly files?: readonly FakePullFile[];
+  }[];
+  /** How long installation tokens live (default one hour). */
+  readonly tokenLifetimeMs?: number;
+  readonly rateLimit?: { readonly limit: number; readonly remaining: number };
+  /** Origin written into `Link` headers (default: the fake's own). */
+  readonly linkOrigin?: string;
+  readonly latencyMs?: number;
+  /** The fake's clock (JWT checks, token expiry), epoch ms. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+export interface FakeGitHub {
+  /** `http://127.0.0.1:<port>`: what a user would paste as the GHES endpoint. */
+  readonly origin: string;
+  /** origin + base path. */
+  readonly apiUrl: string;
+  readonly state: FakeGitHubState;
+  readonly violations: Violation[];
+  readonly exchanges: Exchange[];
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  /** Requests answered, optionally of one operation (`issues/update-comment`). */
+  requests(operationId?: string): Exchange[];
+  /** Requests that change a repository (not GET, not the App's token requests), optionally of one operation. */
+  writes(operationId?: string): Exchange[];
+  /** Installation tokens handed out, for leak hunts. */
+  issuedTokens(): string[];
+  /** Makes every token issued so far fail with 401, as if it had expired. */
+  revokeTokens(): void;
+  /** A comment by someone else (or by the App's bot with `user` set so). */
+  addComment(repository: string, issue: number, body: string, user: FakeUser): FakeComment;
+  close(): Promise<void>;
+}
+
+const validators = new Map<GitHubDescription, OpenApiValidator>();
+
+/** The validator of one description, loaded once per process (the documents are 11–13 MB). */
+export function githubValidator(description: GitHubDescription = 'api.github.com'): OpenApiValidator {
+  let validator = validators.get(description);
+  if (!validator) {
+    const require = createRequire(import.meta.url);
+    const file = require.resolve(`@octokit/openapi/generated/${description}.json`);
+    validator = createOpenApiValidator(loadOpenApiDocument(file), `github:${description}`);
+    validators.set(description, validator);
+  }
+  return validator;
+}
+
+const ROUTES: Readonly<Record<string, Route>> = {
+  ...appRoutes,
+  ...issueRoutes,
+  ...checkRoutes,
+  ...pullRoutes,
+};
+
+/**
+ * @example
+ * const github = await startFakeGitHub({ pulls: [{ repository: 'acme/app', number: 7 }] });
+ * // endpoint: github.origin; credentials: { appId: String(github.state.app.id), privateKey: github.state.keys.privateKeyPem }
+ */
+export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const validator = githubValidator(options.description);
+  const basePath = options.basePath ?? '/api/v3';
+  const app: FakeApp = {
+    id: options.app?.id ?? 4242,
+    slug: options.app?.slug ?? 'scan-bot',
+    clientId: options.app?.clientId ?? 'Iv23liFakeClient',
+    name: options.app?.name ?? 'Scan Bot',
+  };
+  const now = options.now ?? (() => Date.now());
+  const state: FakeGitHubState = {
+    app,
+    keys: options.keys ?? generateAppKeys(),
+    installations: (options.installations ?? [{ id: 100, repositories: ['acme/app'] }]).map((i) => ({
+      id: i.id,
+      account: i.account ?? i.repositories[0]?.split('/')[0] ?? 'acme',
+      repositories: i.repositories.map((r) => r.toLowerCase()),
+      permissions: i.permissions ?? FULL_PERMISSIONS,
+      suspended: i.suspended ?? false,
+    })),
+    tokens: new Map(),
+    jwts: [],
+    comments: [],
+    statuses: [],
+    checkRuns: [],
+    pulls: (options.pulls ?? []).map((p) => ({
+      repository: p.repository.toLowerCase(),
+      number: p.number,
+      headSha: p.headSha ?? 'a'.repeat(40),
+      files: [...(p.files ?? [])],
+    })),
+    reviewComments: [],
+    reviews: [],
+    rejections: [],
+    rateLimit: {
+      limit: options.rateLimit?.limit ?? 5000,
+      remaining: options.rateLimit?.remaining ?? 5000,
+      reset: Math.floor(now() / 1000) + 3600,
+    },
+    tokenLifetimeMs: options.tokenLifetimeMs ?? 3_600_000,
+    nextId: 1000,
+  };
+  let apiUrl = '';
+  let linkRoot = '';
+
+  const server: ContractServer = await startContractServer({
+    validator,
+    basePath,
+    latencyMs: options.latencyMs,
+    guard: (request) => guard(state, request, now()),
+    handle: (request) => {
+      const route = ROUTES[request.operation.operationId];
+      if (!route) return undefined;
+      const caller = identify(state, request, now());
+      const installation = caller.kind === 'token' ? caller.installation : undefined;
+      if (caller.kind === 'token' && request.operation.operationId !== 'rate-limit/get') {
+        state.rateLimit.remaining = Math.max(0, state.rateLimit.remaining - 1);
+      }
+      const rateHeaders: Record<string, string> =
+        caller.kind === 'token'
+          ? {
+              'x-ratelimit-limit': String(state.rateLimit.limit),
+              'x-ratelimit-remaining': String(state.rateLimit.remaining),
+              'x-ratelimit-reset': String(state.rateLimit.reset),
+              'x-ratelimit-used': String(state.rateLimit.limit - state.rateLimit.remaining),
+              'x-ratelimit-resource': 'core',
+            }
+          : {};
+      const respond = (status: number, overlay?: unknown, headers?: Readonly<Record<string, string>>) => {
+        const at = validator.responseSchema(request.operation, status);
+        const body = at === undefined ? overlay : shape(validator.document, at, overlay);
+        return { status, body, headers: { ...rateHeaders, ...(headers ?? {}) } } satisfies FakeResponse;
+      };
+      return route(request, { state, apiUrl, linkRoot, now, installation, respond });
+    },
+  });
+  apiUrl = `${server.origin}${basePath}`;
+  linkRoot = `${options.linkOrigin ?? server.origin}${basePath}`;
+
+  const requests = (operationId?: string) =>
+    server.exchanges.filter((e) => operationId === undefined || e.operationId === operationId);
+  return {
+    origin: server.origin,
+    apiUrl,
+    state,
+    violations: server.violations,
+    exchanges: server.exchanges,
+    inject: server.inject,
+    clearFaults: server.clearFaults,
+    requests,
+    writes: (operationId) =>
+      requests(operationId).filter((e) => e.method !== 'GET' && !e.operationId?.startsWith('apps/')),
+    issuedTokens: () => [...state.tokens.keys()],
+    revokeTokens() {
+      for (const token of state.tokens.values()) token.revoked = true;
+    },
+    addComment(repository, issue, body, user) {
+      const at = new Date().toISOString();
+      const comment: FakeComment = {
+        id: state.nextId++,
+        repository: repoKey(...(repository.split('/') as [string, string])),
+        issue,
+        body,
+        user,
+        createdAt: at,
+        updatedAt: at,
+      };
+      state.comments.push(comment);
+      return comment;
+    },
+    close: server.close,
+  };
+}

@@ -1,0 +1,169 @@
+import type { AppKeys } from './app-jwt.js';
+
+/** What the fake GitHub holds: one App, its installations, and the repositories' comments, statuses, runs. */
+
+export type Permissions = Readonly<Record<string, 'read' | 'write'>>;
+
+export interface FakeApp {
+  readonly id: number;
+  readonly slug: string;
+  readonly clientId: string;
+  readonly name: string;
+}
+
+export interface FakeInstallation {
+  readonly id: number;
+  readonly account: string;
+  /** `owner/name`, lower case. */
+  readonly repositories: string[];
+  permissions: Permissions;
+  suspended: boolean;
+}
+
+export interface FakeUser {
+  readonly login: string;
+  readonly id: number;
+  readonly type: 'User' | 'Bot' | 'Organization';
+}
+
+export interface FakeComment {
+  readonly id: number;
+  readonly repository: string;
+  readonly issue: number;
+  body: string;
+  readonly user: FakeUser;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
+export interface FakeStatus {
+  readonly id: number;
+  readonly repository: string;
+  readonly sha: string;
+  readonly state: string;
+  readonly context: string;
+  readonly description: string | null;
+  readonly targetUrl: string | null;
+  readonly createdAt: string;
+}
+
+export interface FakeAnnotation {
+  readonly path: string;
+  readonly start_line: number;
+  readonly end_line: number;
+  readonly start_column?: number;
+  readonly end_column?: number;
+  readonly annotation_level: string;
+  readonly message: string;
+  readonly title?: string;
+}
+
+export interface FakeCheckRun {
+  readonly id: number;
+  readonly repository: string;
+  readonly headSha: string;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  externalId: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  readonly annotations: FakeAnnotation[];
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export interface FakePullFile {
+  readonly filename: string;
+  readonly patch?: string;
+  readonly status?: 'added' | 'removed' | 'modified' | 'renamed';
+}
+
+export interface FakePull {
+  readonly repository: string;
+  readonly number: number;
+  readonly headSha: string;
+  readonly files: FakePullFile[];
+}
+
+export interface FakeReviewComment {
+  readonly id: number;
+  readonly repository: string;
+  readonly pull: number;
+  readonly reviewId: number | null;
+  readonly path: string;
+  readonly line: number;
+  readonly startLine: number | null;
+  readonly body: string;
+  readonly commitId: string;
+  readonly user: FakeUser;
+}
+
+export interface FakeToken {
+  readonly installationId: number;
+  readonly expiresAt: number;
+  revoked: boolean;
+}
+
+export interface FakeGitHubState {
+  readonly app: FakeApp;
+  readonly keys: AppKeys;
+  readonly installations: FakeInstallation[];
+  readonly tokens: Map<string, FakeToken>;
+  readonly jwts: string[];
+  readonly comments: FakeComment[];
+  readonly statuses: FakeStatus[];
+  readonly checkRuns: FakeCheckRun[];
+  readonly pulls: FakePull[];
+  readonly reviewComments: FakeReviewComment[];
+  readonly reviews: { id: number; repository: string; pull: number; body: string }[];
+  /** Business-rule refusals (422s GitHub gives that the description cannot express). */
+  readonly rejections: string[];
+  readonly rateLimit: { limit: number; remaining: number; reset: number };
+  /** How long an installation token lives (GitHub: one hour). */
+  readonly tokenLifetimeMs: number;
+  nextId: number;
+}
+
+/** The App's bot account, as GitHub shows it on what the App writes. */
+export function botUser(app: FakeApp): FakeUser {
+  return { login: `${app.slug}[bot]`, id: 41_000_000 + app.id, type: 'Bot' };
+}
+
+/** Permissions the provider needs, plus metadata and contents. */
+export const FULL_PERMISSIONS: Permissions = {
+  checks: 'write',
+  pull_requests: 'write',
+  statuses: 'write',
+  issues: 'write',
+  metadata: 'read',
+  contents: 'read',
+};
+
+export function repoKey(owner: string, repo: string): string {
+  return `${owner}/${repo}`.toLowerCase();
+}
+
+/** A GitHub-style user object with every field the description requires. */
+export function userJson(user: FakeUser, apiUrl: string): Record<string, unknown> {
+  const url = `${apiUrl}/users/${encodeURIComponent(user.login)}`;
+  return {
+    login: user.login,
+    id: user.id,
+    node_id: `U_${user.id}`,
+    avatar_url: `https://avatars.example.invalid/u/${user.id}`,
+    gravatar_id: '',
+    url,
+    html_url: `https://github.example.invalid/${encodeURIComponent(user.login)}`,
+    followers_url: `${url}/followers`,
+    following_url: `${url}/following{/other_user}`,
+    gists_url: `${url}/gists{/gist_id}`,
+    starred_url: `${url}/starred{/owner}{/repo}`,
+    subscriptions_url: `${url}/subscriptions`,
+    organizations_url: `${url}/orgs`,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events{/privacy}`,
+    received_events_url: `${url}/received_events`,
+    type: user.type,
+    site_admin: false,
+  };
+}
