@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
 import { type Api, buildApi } from './api/server.js';
+import { createAnnotationServices } from './catalog/annotation-services.js';
 import { createConnectionTester } from './catalog/connection-tester.js';
 import type { CredentialPort } from './catalog/credential-port.js';
 import { createCredentialsService } from './catalog/credentials-service.js';
@@ -181,6 +182,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         historyLimit: config.pollHistoryLimit,
       },
     });
+    const annotations = createAnnotationServices({
+      store,
+      plugins,
+      integrations,
+      contexts,
+      registry: metrics.registry,
+      logger,
+      newId,
+      now,
+      instanceId,
+      offline: config.offline,
+    });
     const api = await buildApi({
       integrations,
       tester,
@@ -194,6 +207,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger,
       version: VERSION,
       events: events.feed,
+      ...annotations,
     });
     if (config.offline) logger.warn('offline mode: no outbound request will be made; health polling is off');
     else if (config.pollEnabled) poller.start();

@@ -24,6 +24,7 @@ export function openApiDocument(version: string): SwaggerOptions {
         { name: 'secrets', description: 'Secrets handed to us (write-only) and the credential audit trail.' },
         { name: 'tokens', description: 'API tokens of the caller’s tenant (admin scope).' },
         { name: 'events', description: 'Lifecycle events as CloudEvents, and parked deliveries.' },
+        { name: 'annotations', description: 'Scan results posted to pull requests, and the offline queue.' },
         { name: 'system', description: 'Liveness, readiness, metrics and this document.' },
       ],
     },

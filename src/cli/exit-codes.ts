@@ -13,6 +13,8 @@ export const EXIT = {
   unavailable: 6,
   /** A connection test ran and the connection does not work. */
   testFailed: 7,
+  /** `annotate`: the scan failed its policy (findings at a failing severity); `--no-fail` exits 0. */
+  policyFailed: 8,
   /** The service's own configuration is invalid (EX_CONFIG). */
   config: 78,
 } as const;

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { ConfigError } from '../core/errors.js';
+import { registerAnnotateCommands } from './annotate.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { registerIntegrationCommands } from './integrations.js';
 import { registerKeyCommands } from './keys.js';
@@ -26,6 +27,7 @@ program.command('migrate').description('bring the database schema up to date').a
 registerTokenCommands(program);
 registerKeyCommands(program);
 registerIntegrationCommands(program);
+registerAnnotateCommands(program);
 
 try {
   await program.parseAsync(process.argv);

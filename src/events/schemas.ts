@@ -120,6 +120,21 @@ export const ScmAnnotationCompletedDataSchema = Type.Object(
       { description: 'What was posted back, one entry per operation.' },
     ),
     requestedBy: Type.String(),
+    outcome: Type.Optional(
+      StringEnum(['pass', 'warn', 'fail'] as const, { description: 'The policy verdict of the scan.' }),
+    ),
+    counts: Type.Optional(
+      Type.Object(
+        {
+          critical: Type.Integer({ minimum: 0 }),
+          high: Type.Integer({ minimum: 0 }),
+          medium: Type.Integer({ minimum: 0 }),
+          low: Type.Integer({ minimum: 0 }),
+          info: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false, description: 'Findings in scope, by severity.' },
+      ),
+    ),
   },
   { additionalProperties: false, $id: 'ScmAnnotationCompletedData', title: 'scm.annotation.completed data' },
 );

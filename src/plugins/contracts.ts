@@ -181,6 +181,8 @@ export interface ScmCheckRunResponse {
   readonly checkRunId: string;
   readonly url: string | null;
   readonly annotationsPosted: number;
+  /** What the write did, for providers that ensure check runs (find by head SHA and name). */
+  readonly action?: WriteAction;
 }
 
 /** Posting scan results back into pull requests and commits. */
@@ -188,6 +190,33 @@ export interface ScmAnnotationClient {
   postComment(request: ScmCommentRequest): Promise<ScmOperationResult<ScmCommentResponse>>;
   postStatus(request: ScmStatusRequest): Promise<ScmOperationResult<ScmStatusResponse>>;
   createCheckRun(request: ScmCheckRunRequest): Promise<ScmOperationResult<ScmCheckRunResponse>>;
+}
+
+/** What a recording SCM received (the in-memory provider), as `GET …/scm/recorded` shows it. */
+export interface RecordedScm {
+  readonly comments: readonly {
+    readonly id: string;
+    readonly pullRequest: string;
+    readonly body: string;
+    readonly updates: number;
+  }[];
+  readonly statuses: readonly (ScmStatusRequest & { readonly id: string })[];
+  readonly checkRuns: readonly (ScmCheckRunRequest & { readonly id: string; readonly updates: number })[];
+  /** Writes that reached the SCM; an `ensure` that changed nothing adds none. */
+  readonly writes: number;
+}
+
+/**
+ * Optional: a plugin that records what its SCM was sent can show it. Only test and demo providers offer
+ * it; for the others `GET …/scm/recorded` is a 404.
+ */
+export interface ScmInspector<TConfig = Record<string, unknown>> {
+  inspectScm(context: PluginContext<TConfig>): RecordedScm;
+}
+
+/** Whether a plugin offers `inspectScm`. */
+export function canInspectScm(plugin: ConnectorPlugin): plugin is ConnectorPlugin & ScmInspector {
+  return typeof (plugin as Partial<ScmInspector>).inspectScm === 'function';
 }
 
 // --- Registry -------------------------------------------------------------------------------------

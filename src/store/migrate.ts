@@ -4,6 +4,7 @@ import { catalogMigration } from './migrations/0001-catalog.js';
 import { healthMigration } from './migrations/0002-health.js';
 import { eventsMigration } from './migrations/0003-events.js';
 import { secretsMigration } from './migrations/0004-secrets.js';
+import { annotationsMigration } from './migrations/0005-annotations.js';
 import { columnTypes } from './migrations/column-types.js';
 
 /** Every migration in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -14,6 +15,7 @@ function migrations(database: Database): Record<string, Migration> {
     '0002-health': healthMigration(types),
     '0003-events': eventsMigration(types, database.dialect),
     '0004-secrets': secretsMigration(types),
+    '0005-annotations': annotationsMigration(types),
   };
 }
 

@@ -1,4 +1,12 @@
 import type { Kysely } from 'kysely';
+import {
+  type AnnotationLockRepository,
+  createAnnotationLockRepository,
+} from './annotation-lock-repository.js';
+import {
+  type AnnotationQueueRepository,
+  createAnnotationQueueRepository,
+} from './annotation-queue-repository.js';
 import { type AuditRepository, createAuditRepository } from './audit-repository.js';
 import type { Database, Dialect } from './database.js';
 import { createHealthRepository, type HealthRepository } from './health-repository.js';
@@ -18,6 +26,8 @@ export interface Repositories {
   readonly health: HealthRepository;
   readonly secrets: SecretRepository;
   readonly audit: AuditRepository;
+  readonly annotationQueue: AnnotationQueueRepository;
+  readonly annotationLocks: AnnotationLockRepository;
 }
 
 /** The repositories outside any transaction, and a way to run work in one. */
@@ -36,6 +46,8 @@ function repositories(db: Kysely<Tables>, dialect: Dialect): Repositories {
     idempotency: createIdempotencyRepository(db),
     secrets: createSecretRepository(db),
     audit: createAuditRepository(db),
+    annotationQueue: createAnnotationQueueRepository(db),
+    annotationLocks: createAnnotationLockRepository(db),
   };
 }
 

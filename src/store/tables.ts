@@ -178,6 +178,39 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+/** A payload the offline queue keeps (0005-annotations): not posted, for export and replay. */
+export interface AnnotationQueueTable {
+  id: string;
+  tenant_id: string;
+  integration_id: string;
+  operation: string;
+  owner: string;
+  repository: string;
+  pull_request_number: number | null;
+  commit_sha: string | null;
+  target_key: string;
+  payload: Json;
+  reason: string;
+  reason_kind: string;
+  status: string;
+  superseded_by: string | null;
+  created_at: Timestamp;
+  created_by: string;
+  replay_attempts: ColumnType<number, number | undefined, number>;
+  last_replay_at: NullableTimestamp;
+  replay_result: ColumnType<unknown, string | null, string | null>;
+  replayed_at: NullableTimestamp;
+}
+
+/** A per-pull-request annotate lock held with a lease (0005-annotations). */
+export interface AnnotationLocksTable {
+  lock_key: string;
+  tenant_id: string;
+  holder: string;
+  acquired_at: Timestamp;
+  lease_until: Timestamp;
+}
+
 export interface Tables {
   integrations: IntegrationsTable;
   integration_tags: IntegrationTagsTable;
@@ -192,4 +225,6 @@ export interface Tables {
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   audit_log: AuditLogTable;
+  annotation_queue: AnnotationQueueTable;
+  annotation_locks: AnnotationLocksTable;
 }

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { PolicySchema } from '../../annotations/policy.js';
 import { StringEnum } from '../../core/string-enum.js';
 
 /** Settings of the in-memory provider: everything it does is scripted here. */
@@ -19,6 +20,15 @@ export const InMemoryConfigSchema = Type.Object(
       default: 'none',
       description: 'Makes every SCM operation fail in this way.',
     }),
+    scmDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 0,
+      description:
+        'How long each SCM write takes, between looking for an existing comment or check run and writing: ' +
+        'long enough and two unserialised writers both create one, as on a real platform.',
+    }),
+    policy: Type.Optional(PolicySchema),
     images: Type.Array(
       Type.Object(
         {

@@ -96,6 +96,41 @@ describe('in-memory provider', () => {
     expect(state.writes).toBe(4);
   });
 
+  it('keeps one comment per marker, ensures check runs, and shows what it received', async () => {
+    const { plugin, context: ctx } = await context({});
+    const client = plugin.scm(ctx);
+    const marked = (key: string, text: string) =>
+      `<!-- integrations-catalog:annotation key=${key} -->\n${text}`;
+    const comment = { owner: 'o', repository: 'r', pullRequestNumber: 1 };
+    const run = { owner: 'o', repository: 'r', headSha: 'c', name: 'scan', conclusion: 'failure' };
+
+    await client.postComment({ ...comment, body: marked('trivy', 'one') });
+    await client.postComment({ ...comment, body: marked('semgrep', 'two') });
+    await client.postComment({ ...comment, body: marked('trivy', 'three') });
+    const created = await client.createCheckRun(run);
+    const same = await client.createCheckRun({
+      conclusion: 'failure',
+      name: 'scan',
+      headSha: 'c',
+      repository: 'r',
+      owner: 'o',
+    });
+    const changed = await client.createCheckRun({ ...run, conclusion: 'success' });
+
+    const recorded = plugin.inspectScm(ctx);
+    expect(recorded.comments.map((c) => [c.id, c.body.split('\n')[1], c.updates])).toEqual([
+      ['1', 'three', 1],
+      ['2', 'two', 0],
+    ]);
+    expect([created, same, changed].map((r) => r.result?.action)).toEqual([
+      'created',
+      'unchanged',
+      'updated',
+    ]);
+    expect(recorded.checkRuns).toEqual([{ ...run, conclusion: 'success', id: '1', updates: 1 }]);
+    expect(recorded.writes).toBe(5);
+  });
+
   it('reports a permanent scripted failure as not transient', async () => {
     const { plugin, context: ctx } = await context({ scmFailure: 'permanent' });
 

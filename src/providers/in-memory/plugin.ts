@@ -3,15 +3,17 @@ import {
   type ConnectorPlugin,
   type HealthCheckResult,
   type PluginContext,
+  type RecordedScm,
   type RegistryConnector,
   type ScmAnnotationClient,
+  type ScmInspector,
 } from '../../plugins/contracts.js';
 import { type InMemoryConfig, InMemoryConfigSchema } from './config.js';
 import { createInMemoryRegistry } from './registry-connector.js';
 import { createInMemoryScmClient, emptyScmState, type InMemoryScmState } from './scm-client.js';
 
 /** The in-memory plugin, plus a way for tests to see what its SCM received. */
-export interface InMemoryPlugin extends ConnectorPlugin<InMemoryConfig> {
+export interface InMemoryPlugin extends ConnectorPlugin<InMemoryConfig>, ScmInspector<InMemoryConfig> {
   scm(context: PluginContext<InMemoryConfig>): ScmAnnotationClient;
   registry(context: PluginContext<InMemoryConfig>): RegistryConnector;
   /** What was posted to the SCM of one integration (keyed by id, or by name before it is saved). */
@@ -83,6 +85,22 @@ export function createInMemoryPlugin(): InMemoryPlugin {
     scm: (context) => createInMemoryScmClient(stateFor(keyOf(context)), context.integration.config),
     registry: (context) => createInMemoryRegistry(context.integration.config),
     scmState: stateFor,
+    inspectScm: (context) => snapshot(stateFor(keyOf(context))),
+  };
+}
+
+/** A plain copy of the recorded state, safe to serialise and unaffected by later writes. */
+function snapshot(state: InMemoryScmState): RecordedScm {
+  return {
+    comments: state.comments.map(({ id, pullRequest, body, updates }) => ({
+      id,
+      pullRequest,
+      body,
+      updates,
+    })),
+    statuses: state.statuses.map((status, index) => ({ ...status, id: String(index + 1) })),
+    checkRuns: state.checkRuns.map((run) => structuredClone(run)),
+    writes: state.writes,
   };
 }
 

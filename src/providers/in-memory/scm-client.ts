@@ -5,6 +5,7 @@ import type {
   ScmCommentResponse,
   ScmOperationResult,
   ScmStatusResponse,
+  ScmStatusState,
 } from '../../plugins/contracts.js';
 import type { InMemoryConfig } from './config.js';
 
@@ -17,9 +18,11 @@ export interface RecordedComment {
 }
 
 export interface RecordedStatus {
+  readonly owner: string;
+  readonly repository: string;
   readonly commitSha: string;
   readonly context: string;
-  readonly state: string;
+  readonly state: ScmStatusState;
   readonly description?: string;
   readonly targetUrl?: string;
 }
@@ -28,10 +31,13 @@ export interface RecordedStatus {
 export interface InMemoryScmState {
   readonly comments: RecordedComment[];
   readonly statuses: RecordedStatus[];
-  readonly checkRuns: (ScmCheckRunRequest & { readonly id: string })[];
+  readonly checkRuns: RecordedCheckRun[];
   /** How many writes reached the SCM (a no-op ensure adds none). */
   writes: number;
 }
+
+/** A check run as the in-memory SCM keeps it: the latest request for its head SHA and name. */
+export type RecordedCheckRun = ScmCheckRunRequest & { readonly id: string; readonly updates: number };
 
 export function emptyScmState(): InMemoryScmState {
   return { comments: [], statuses: [], checkRuns: [], writes: 0 };
@@ -39,12 +45,21 @@ export function emptyScmState(): InMemoryScmState {
 
 /**
  * An SCM that records what it is sent and behaves like a careful platform client: comments are
- * updated in place when `updateExisting` is set, identical statuses are not written twice.
+ * updated in place when `updateExisting` is set (found by their marker line when the body starts with
+ * one, so several scanners keep separate comments), identical statuses are not written twice, and a
+ * check run is found by head SHA and name and only rewritten when it changed.
+ *
+ * `config.scmDelayMs` waits between the lookup and the write, as a platform's round trips do: two
+ * writers that are not serialised then both create, which is what the catalog's per-PR lock prevents.
  */
 export function createInMemoryScmClient(
   state: InMemoryScmState,
   config: InMemoryConfig,
 ): ScmAnnotationClient {
+  const settle = () =>
+    config.scmDelayMs > 0
+      ? new Promise<void>((done) => setTimeout(done, config.scmDelayMs))
+      : Promise.resolve();
   function failure<T>(): ScmOperationResult<T> | undefined {
     if (config.scmFailure === 'none') return undefined;
     const isTransient = config.scmFailure === 'transient';
@@ -69,11 +84,13 @@ export function createInMemoryScmClient(
       const failed = failure<ScmCommentResponse>();
       if (failed) return failed;
       const pullRequest = `${request.owner}/${request.repository}#${request.pullRequestNumber}`;
+      const marker = markerOf(request.body);
       const existing = request.commentId
         ? state.comments.find((c) => c.id === request.commentId && c.pullRequest === pullRequest)
         : request.updateExisting !== false
-          ? state.comments.find((c) => c.pullRequest === pullRequest)
+          ? state.comments.find((c) => c.pullRequest === pullRequest && markerOf(c.body) === marker)
           : undefined;
+      await settle();
       if (request.commentId && !existing) {
         return {
           success: false,
@@ -105,7 +122,11 @@ export function createInMemoryScmClient(
       const failed = failure<ScmStatusResponse>();
       if (failed) return failed;
       const latest = state.statuses.findLast(
-        (s) => s.commitSha === request.commitSha && s.context === request.context,
+        (s) =>
+          s.owner === request.owner &&
+          s.repository === request.repository &&
+          s.commitSha === request.commitSha &&
+          s.context === request.context,
       );
       if (latest && latest.state === request.state && latest.description === request.description) {
         return ok({ statusId: String(state.statuses.indexOf(latest) + 1), url: null, action: 'unchanged' });
@@ -118,10 +139,47 @@ export function createInMemoryScmClient(
     async createCheckRun(request) {
       const failed = failure<ScmCheckRunResponse>();
       if (failed) return failed;
+      const index = state.checkRuns.findIndex(
+        (run) =>
+          run.owner === request.owner &&
+          run.repository === request.repository &&
+          run.headSha === request.headSha &&
+          run.name === request.name,
+      );
+      await settle();
+      const annotationsPosted = request.annotations?.length ?? 0;
+      const existing = index === -1 ? undefined : state.checkRuns[index];
+      if (existing) {
+        const { id, updates, ...recorded } = existing;
+        if (canonical(recorded) === canonical(request)) {
+          return ok({ checkRunId: id, url: null, annotationsPosted: 0, action: 'unchanged' });
+        }
+        state.checkRuns[index] = { ...request, id, updates: updates + 1 };
+        state.writes += 1;
+        return ok({ checkRunId: id, url: null, annotationsPosted, action: 'updated' });
+      }
       const id = String(state.checkRuns.length + 1);
-      state.checkRuns.push({ ...request, id });
+      state.checkRuns.push({ ...request, id, updates: 0 });
       state.writes += 1;
-      return ok({ checkRunId: id, url: null, annotationsPosted: request.annotations?.length ?? 0 });
+      return ok({ checkRunId: id, url: null, annotationsPosted, action: 'created' });
     },
   };
+}
+
+const MARKER_LINE = /^<!-- integrations-catalog:annotation key=[A-Za-z0-9._:/=+-]{1,128} -->$/;
+
+/** The hidden marker line a body starts with (see `commentMarker`), or undefined. */
+function markerOf(body: string): string | undefined {
+  const end = body.indexOf('\n');
+  const first = (end === -1 ? body : body.slice(0, end)).replace(/\r$/, '').trim();
+  return MARKER_LINE.test(first) ? first : undefined;
+}
+
+/** JSON with object keys sorted, so equal requests compare equal whatever order their keys came in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
 }
