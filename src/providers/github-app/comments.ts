@@ -87,7 +87,9 @@ export async function ensureComment(
     return update(existing);
   }
 
-  return session.exclusive(`comment:${owner}/${repo}#${pullRequestNumber}:${key}`, async () => {
+  // Find-then-create runs alone per pull request (whatever the marker key and the integration), or two
+  // concurrent calls could both find nothing and both create a comment.
+  return session.exclusive(`comment:${owner}/${repo}#${pullRequestNumber}`, async () => {
     if (request.updateExisting !== false) {
       const ours = await findOurs(session, target, pullRequestNumber, await session.botLogin(), key);
       if (ours) return update(ours);

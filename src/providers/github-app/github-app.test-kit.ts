@@ -3,12 +3,20 @@ import {
   type FakeGitHubOptions,
   startFakeGitHub,
 } from '../../../test/fakes/github/fake-github.js';
+import { aliasHost } from '../../../test/fakes/openapi/host-alias.js';
 import type { Logger } from '../../core/logger.js';
-import { createEgressPolicy, createHttpClient, type HttpClient } from '../../net/index.js';
+import {
+  createEgressPolicy,
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+  type RetryOptions,
+} from '../../net/index.js';
 import { asConnectorPlugin, type IntegrationConfig, type PluginContext } from '../../plugins/contracts.js';
 import { loadPlugins } from '../../plugins/loader.js';
 import type { PluginRegistry } from '../../plugins/registry.js';
 import { type CredentialsAccessor, createInlineCredentialsAccessor } from '../../secrets/index.js';
+import { normaliseGitHubBaseUrl } from './base-url.js';
 import type { GitHubAppConfig } from './config.js';
 import { createGitHubAppPlugin, type GitHubAppPlugin, type GitHubAppPluginOptions } from './plugin.js';
 import type { GitHubScmClient } from './scm-client.js';
@@ -76,23 +84,42 @@ export interface HarnessOptions {
   readonly offline?: boolean;
   /** Retry attempts of the outbound client (default 3, as in production). */
   readonly attempts?: number;
+  /** More retry settings of the outbound client (`maxWaitMs`, …). */
+  readonly retry?: Partial<Omit<RetryOptions, 'attempts'>>;
+  /** The outbound client's waits and clock (default: no wait at all, `Date.now`). */
+  readonly sleep?: HttpClientOptions['sleep'];
+  readonly now?: () => number;
+  /**
+   * The address the integration uses, as a user would paste it (`https://github.com`,
+   * `https://ghe.example.com/api/v3/`): the fake serves the normalised API root (`https://api.github.com`,
+   * `https://ghe.example.com/api/v3`) through `aliasHost` and writes that origin into its URLs and `Link`s.
+   * Default: the fake's loopback origin (a GHES-style `/api/v3` root).
+   */
+  readonly endpoint?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  // The fake serves the API where the provider will look for it: the normalised endpoint's origin and path.
+  const api =
+    options.endpoint === undefined ? undefined : new URL(normaliseGitHubBaseUrl(options.endpoint).rest);
+  const publicOrigin = api?.origin;
   const github = await startFakeGitHub({
     pulls: [{ repository: 'acme/app', number: 7, headSha: TARGET.commitSha, files: [] }],
+    ...(api === undefined ? {} : { publicOrigin: api.origin, basePath: api.pathname.replace(/\/$/, '') }),
     ...options.fake,
   });
   const logs: LogEntry[] = [];
   const logger = captureLogger(logs);
-  const http = createHttpClient({
+  const outbound = createHttpClient({
     policy: createEgressPolicy({ allowPrivateNetworks: true, allowlist: [], allowAnyPort: true }),
     offline: options.offline,
     logger,
-    sleep: async () => {},
-    retry: { attempts: options.attempts ?? 3 },
+    sleep: options.sleep ?? (async () => {}),
+    ...(options.now ? { now: options.now } : {}),
+    retry: { ...options.retry, attempts: options.attempts ?? 3 },
     circuitBreaker: { threshold: 1_000 },
   });
+  const http = publicOrigin === undefined ? outbound : aliasHost(outbound, publicOrigin, github.origin);
   const plugin = createGitHubAppPlugin({ minWriteIntervalMs: 0, ...options.plugin });
   const registry: PluginRegistry = await loadPlugins([asConnectorPlugin(plugin)], [], logger);
   const credentials = createInlineCredentialsAccessor({
@@ -106,7 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       tenantId: 'default',
       name: 'github',
       type: 'scm' as const,
-      endpoint: github.origin,
+      endpoint: options.endpoint ?? github.origin,
       authRef: 'authref://local/github-app',
       ...overrides,
       config: validated,

@@ -53,7 +53,11 @@ export interface GitHubSession {
   write(target: RepoTarget, call: GitHubCall): Promise<GitHubResponse>;
   /** Every page of a list, following `Link: rel="next"` on the same API only (at most 100 pages). */
   pages(target: RepoTarget, call: GitHubCall): AsyncGenerator<unknown>;
-  /** Runs `fn` alone for `key` within this integration. */
+  /**
+   * Runs `fn` alone for `key` on this GitHub (its API root) within the plugin instance, whichever
+   * integration asks: two integrations of one App on the same pull request wait for each other too. Keys
+   * are compared without case (GitHub's owner and repository names are case-insensitive).
+   */
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -229,7 +233,7 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
     readAs: asInstallation,
     write,
     pages,
-    exclusive: (key, fn) => shared.locks.run(`${scope ?? `unsaved:${integration.name}`}|${key}`, fn),
+    exclusive: (key, fn) => shared.locks.run(`${urls.rest}|${key}`.toLowerCase(), fn),
   };
 }
 

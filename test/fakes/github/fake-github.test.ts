@@ -1,7 +1,9 @@
 import { createSign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEgressPolicy, createHttpClient } from '../../../src/net/index.js';
 import { testHttpClient } from '../../support/http.js';
-import { type FakeGitHub, startFakeGitHub } from './fake-github.js';
+import { aliasHost } from '../openapi/host-alias.js';
+import { type FakeGitHub, GHES_DESCRIPTION, newestGhesInPackage, startFakeGitHub } from './fake-github.js';
 
 /** The fake must refuse what GitHub's description refuses, or the provider's tests prove nothing. */
 
@@ -166,5 +168,141 @@ describe('fake GitHub', () => {
     expect(response.status).toBe(422);
     expect(github.state.rejections.at(-1)).toBe('pull_request_review_thread.line must be part of the diff');
     expect(github.violations.length).toBe(before);
+  });
+});
+
+describe('fake GitHub as GitHub Enterprise Server at a public address', () => {
+  let ghes: FakeGitHub;
+  let dotcom: FakeGitHub;
+  let token: string;
+  let aliased: ReturnType<typeof aliasHost>;
+  const client = testHttpClient();
+  const now = () => Math.floor(Date.now() / 1000);
+  const get = (path: string, authorization = `token ${token}`) =>
+    aliased.request({
+      method: 'GET',
+      url: `https://ghe.example.com/api/v3${path}`,
+      headers: { authorization, accept: 'application/vnd.github+json' },
+      okStatuses: [401, 404, 422, 501],
+    });
+
+  beforeAll(async () => {
+    ghes = await startFakeGitHub({
+      description: GHES_DESCRIPTION,
+      publicOrigin: 'https://ghe.example.com',
+      pulls: [{ repository: 'acme/app', number: 7 }],
+    });
+    dotcom = await startFakeGitHub({ description: 'api.github.com', basePath: '' });
+    aliased = aliasHost(client, 'https://ghe.example.com', ghes.origin);
+    const appJwt = jwt(ghes, { iat: now() - 60, exp: now() + 500, iss: ghes.state.app.id });
+    const created = await aliased.request({
+      method: 'POST',
+      url: 'https://ghe.example.com/api/v3/app/installations/100/access_tokens',
+      headers: { authorization: `Bearer ${appJwt}`, accept: 'application/vnd.github+json' },
+    });
+    token = created.json<{ token: string }>().token;
+  });
+  afterAll(async () => {
+    await ghes.close();
+    await dotcom.close();
+    await client.close();
+  });
+
+  it('holds requests to the newest GHES description in the package', async () => {
+    expect(GHES_DESCRIPTION).toBe(newestGhesInPackage());
+    const before = ghes.violations.length;
+
+    // An endpoint github.com has and GHES 3.19 does not: GHES refuses it as outside its description.
+    const response = await get('/repos/acme/app/actions/concurrency_groups');
+    const dotcomResponse = await client.request({
+      method: 'GET',
+      url: `${dotcom.apiUrl}/repos/acme/app/actions/concurrency_groups`,
+      headers: { authorization: 'token none' },
+      okStatuses: [401, 422],
+    });
+
+    expect(response.status).toBe(422);
+    expect(ghes.violations.slice(before).map((v) => v.problems.join('; '))).toEqual([
+      expect.stringMatching(/no operation/),
+    ]);
+    // github.com's description has the operation: no request violation, just no credentials.
+    expect(dotcomResponse.status).toBe(401);
+    expect(dotcom.violations).toEqual([]);
+  });
+
+  it('writes its public address into URLs and Link headers, and the alias reaches it', async () => {
+    for (let i = 0; i < 3; i++) ghes.addComment('acme/app', 7, `c${i}`, { login: 'u', id: 1, type: 'User' });
+
+    const response = await get('/repos/acme/app/issues/7/comments?per_page=2');
+
+    expect(response.status).toBe(200);
+    expect(response.url).toBe('https://ghe.example.com/api/v3/repos/acme/app/issues/7/comments?per_page=2');
+    expect(response.headers.link).toContain(
+      '<https://ghe.example.com/api/v3/repos/acme/app/issues/7/comments?per_page=2&page=2>; rel="next"',
+    );
+    expect(response.json<{ url: string }[]>()[0]?.url).toMatch(
+      /^https:\/\/ghe\.example\.com\/api\/v3\/repos\/acme\/app\/issues\/comments\/\d+$/,
+    );
+    expect(ghes.publicApiUrl).toBe('https://ghe.example.com/api/v3');
+    expect(ghes.apiUrl).toBe(`${ghes.origin}/api/v3`);
+  });
+});
+
+describe('fake GitHub random faults', () => {
+  const run = async (seed: number) => {
+    const github = await startFakeGitHub({ pulls: [{ repository: 'acme/app', number: 7 }] });
+    // One try per request: the fake's answers are what this test looks at.
+    const once = createHttpClient({
+      policy: createEgressPolicy({ allowPrivateNetworks: true, allowlist: [], allowAnyPort: true }),
+      retry: { attempts: 1 },
+      circuitBreaker: { threshold: 10_000 },
+    });
+    const appJwt = jwt(github, {
+      iat: Math.floor(Date.now() / 1000) - 60,
+      exp: Math.floor(Date.now() / 1000) + 500,
+      iss: github.state.app.id,
+    });
+    const tokenResponse = await once.request({
+      method: 'POST',
+      url: `${github.apiUrl}/app/installations/100/access_tokens`,
+      headers: { authorization: `Bearer ${appJwt}` },
+    });
+    const token = tokenResponse.json<{ token: string }>().token;
+    const tally = github.injectRandomFaults({ rate: 0.2, seed });
+    const statuses: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const response = await once
+        .request({
+          method: 'POST',
+          url: `${github.apiUrl}/repos/acme/app/issues/7/comments`,
+          headers: { authorization: `token ${token}` },
+          json: { body: `comment ${i}` },
+          okStatuses: [403, 429, 500, 502, 503],
+        })
+        .catch((error: { status?: number }) => ({ status: error.status ?? -1 }));
+      statuses.push(response.status);
+    }
+    await once.close();
+    await github.close();
+    return { tally, statuses, github };
+  };
+
+  it('fails a seeded 20% of requests the same way every time; a fault after the write keeps the write', async () => {
+    const first = await run(7);
+    const second = await run(7);
+    const other = await run(8);
+
+    expect(first.statuses).toEqual(second.statuses);
+    expect(first.statuses).not.toEqual(other.statuses);
+    expect(first.tally.candidates).toBe(400);
+    expect(first.tally.injected / 400).toBeGreaterThan(0.15);
+    expect(first.tally.injected / 400).toBeLessThan(0.25);
+    expect(first.statuses.filter((s) => s !== 201)).toHaveLength(first.tally.injected);
+    const after = first.github.exchanges.filter((e) => e.injected && e.applied);
+    expect(after.length).toBe(first.tally.byKind['500 after the write']);
+    // Comments made: every request but those refused before the write.
+    const refused = first.github.exchanges.filter((e) => e.injected && !e.applied).length;
+    expect(first.github.state.comments).toHaveLength(400 - refused);
+    expect(first.github.violations).toEqual([]);
   });
 });

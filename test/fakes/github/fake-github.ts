@@ -1,7 +1,10 @@
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import {
   type ContractServer,
   type Exchange,
+  type FakeRequest,
   type FakeResponse,
   type Fault,
   startContractServer,
@@ -33,9 +36,110 @@ import {
  * REST description from `@octokit/openapi` (see ../README.md). State lives in the returned object.
  */
 
-/** GitHub's REST descriptions shipped by `@octokit/openapi`. */
+/**
+ * GitHub's REST descriptions shipped by `@octokit/openapi` that the fake holds requests to: github.com and
+ * the newest GitHub Enterprise Server in the package (a test fails when the package brings a newer one).
+ */
 export const GITHUB_DESCRIPTIONS = ['api.github.com', 'ghes-3.19'] as const;
 export type GitHubDescription = (typeof GITHUB_DESCRIPTIONS)[number];
+/** The GHES description the tests use. */
+export const GHES_DESCRIPTION: GitHubDescription = 'ghes-3.19';
+
+/** The newest `ghes-X.Y` description in the installed `@octokit/openapi` (by version, not by name). */
+export function newestGhesInPackage(): string {
+  const require = createRequire(import.meta.url);
+  const folder = dirname(require.resolve('@octokit/openapi/generated/api.github.com.json'));
+  const versions = readdirSync(folder)
+    .map((name) => /^ghes-(\d+)\.(\d+)\.json$/.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => [Number(match[1]), Number(match[2])] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const newest = versions.at(-1);
+  if (!newest) throw new Error(`no ghes-*.json in ${folder}`);
+  return `ghes-${newest[0]}.${newest[1]}`;
+}
+
+/**
+ * Transient failures GitHub gives, for `injectRandomFaults`: server errors (one after the write was made,
+ * as when a gateway times out after the origin acted), a 429 with `Retry-After`, and secondary rate limits
+ * with and without `Retry-After` (GitHub then means "wait at least a minute").
+ */
+export const TRANSIENT_FAULTS: readonly RandomFault[] = [
+  { kind: '502', response: { status: 502, body: { message: 'Server Error' } } },
+  { kind: '503', response: { status: 503, body: { message: 'Service Unavailable' } } },
+  {
+    kind: '500 after the write',
+    response: { status: 500, body: { message: 'Server Error' } },
+    afterHandling: true,
+  },
+  {
+    kind: '429 Retry-After',
+    response: {
+      status: 429,
+      headers: { 'retry-after': '2' },
+      body: { message: 'Too Many Requests', documentation_url: 'https://docs.github.com/rest' },
+    },
+  },
+  {
+    kind: '403 secondary, Retry-After',
+    response: {
+      status: 403,
+      headers: { 'retry-after': '3' },
+      body: {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      },
+    },
+  },
+  {
+    kind: '403 secondary, no header',
+    response: {
+      status: 403,
+      body: {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      },
+    },
+  },
+];
+
+/** One kind of failure `injectRandomFaults` picks from. */
+export interface RandomFault {
+  /** Label in the tally. */
+  readonly kind: string;
+  readonly response: FakeResponse;
+  readonly afterHandling?: boolean;
+}
+
+export interface RandomFaultOptions {
+  /** Share of the selected requests that fail, 0–1. */
+  readonly rate: number;
+  /** Seed of the generator: the same seed and the same requests give the same faults. */
+  readonly seed: number;
+  /** Default `TRANSIENT_FAULTS`, picked with equal chance. */
+  readonly faults?: readonly RandomFault[];
+  /** Which requests may fail (default: all). */
+  readonly match?: (request: FakeRequest) => boolean;
+}
+
+/** Faults injected so far, per kind; `candidates` counts the requests that could have failed. */
+export interface FaultTally {
+  candidates: number;
+  injected: number;
+  readonly byKind: Record<string, number>;
+}
+
+/** Mulberry32: a small seeded generator in [0, 1), so a fault run is the same every time. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
 
 export interface FakeGitHubOptions {
   /** Which description to hold requests to (default `api.github.com`). */
@@ -61,7 +165,12 @@ export interface FakeGitHubOptions {
   /** How long installation tokens live (default one hour). */
   readonly tokenLifetimeMs?: number;
   readonly rateLimit?: { readonly limit: number; readonly remaining: number };
-  /** Origin written into `Link` headers (default: the fake's own). */
+  /**
+   * The origin the fake says it is served at, in the URLs and `Link`s it writes (default: its loopback
+   * origin). With `aliasHost` a client can then use e.g. `https://ghe.example.com/api/v3` throughout.
+   */
+  readonly publicOrigin?: string;
+  /** Origin written into `Link` headers (default: `publicOrigin`). */
   readonly linkOrigin?: string;
   readonly latencyMs?: number;
   /** The fake's clock (JWT checks, token expiry), epoch ms. Default `Date.now`. */
@@ -71,12 +180,19 @@ export interface FakeGitHubOptions {
 export interface FakeGitHub {
   /** `http://127.0.0.1:<port>`: what a user would paste as the GHES endpoint. */
   readonly origin: string;
-  /** origin + base path. */
+  /** origin + base path: where requests reach the fake. */
   readonly apiUrl: string;
+  /** `publicOrigin` (or `origin`) + base path: the root of the URLs the fake writes into its answers. */
+  readonly publicApiUrl: string;
   readonly state: FakeGitHubState;
   readonly violations: Violation[];
   readonly exchanges: Exchange[];
   inject(fault: Fault): void;
+  /**
+   * Fails a seeded-random share of requests with transient faults (GitHub's 5xx, 429 and secondary rate
+   * limits); the returned tally grows as they are injected.
+   */
+  injectRandomFaults(options: RandomFaultOptions): FaultTally;
   clearFaults(): void;
   /** Requests answered, optionally of one operation (`issues/update-comment`). */
   requests(operationId?: string): Exchange[];
@@ -193,18 +309,43 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return route(request, { state, apiUrl, linkRoot, now, installation, respond });
     },
   });
-  apiUrl = `${server.origin}${basePath}`;
-  linkRoot = `${options.linkOrigin ?? server.origin}${basePath}`;
+  const publicOrigin = options.publicOrigin ? new URL(options.publicOrigin).origin : server.origin;
+  apiUrl = `${publicOrigin}${basePath}`;
+  linkRoot = `${options.linkOrigin ?? publicOrigin}${basePath}`;
 
   const requests = (operationId?: string) =>
     server.exchanges.filter((e) => operationId === undefined || e.operationId === operationId);
   return {
     origin: server.origin,
-    apiUrl,
+    apiUrl: `${server.origin}${basePath}`,
+    publicApiUrl: apiUrl,
     state,
     violations: server.violations,
     exchanges: server.exchanges,
     inject: server.inject,
+    injectRandomFaults(faultOptions) {
+      const random = seededRandom(faultOptions.seed);
+      const kinds = faultOptions.faults ?? TRANSIENT_FAULTS;
+      const tally: FaultTally = { candidates: 0, injected: 0, byKind: {} };
+      let picked: RandomFault | undefined;
+      server.inject({
+        match(request) {
+          if (faultOptions.match && !faultOptions.match(request)) return false;
+          tally.candidates += 1;
+          // Two draws per request whatever happens, so one decision never shifts the next.
+          const fails = random() < faultOptions.rate;
+          const kind = kinds[Math.floor(random() * kinds.length)];
+          if (!fails || !kind) return false;
+          picked = kind;
+          tally.injected += 1;
+          tally.byKind[kind.kind] = (tally.byKind[kind.kind] ?? 0) + 1;
+          return true;
+        },
+        response: () => (picked as RandomFault).response,
+        afterHandling: () => picked?.afterHandling ?? false,
+      });
+      return tally;
+    },
     clearFaults: server.clearFaults,
     requests,
     writes: (operationId) =>

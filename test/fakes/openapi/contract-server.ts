@@ -49,6 +49,8 @@ export interface Exchange {
   readonly status: number;
   /** Answered by an injected fault. */
   readonly injected: boolean;
+  /** The handler ran: the vendor acted on the request (even when an `afterHandling` fault replaced the answer). */
+  readonly applied: boolean;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: unknown;
 }
@@ -59,6 +61,12 @@ export interface Fault {
   readonly response: FakeResponse | ((request: FakeRequest) => FakeResponse);
   /** How many requests it answers (default: all). */
   times?: number;
+  /**
+   * Run the handler first, then answer the fault instead of its response: the vendor acted, the answer was
+   * lost (a gateway timing out after the origin wrote). Default false: the request is refused untouched.
+   * A function is asked after `match` and `response`, for the same request.
+   */
+  readonly afterHandling?: boolean | ((request: FakeRequest) => boolean);
 }
 
 export interface Guarded {
@@ -136,13 +144,14 @@ export async function startContractServer(options: ContractServerOptions): Promi
       body,
     });
     const operation = checked.operation;
-    const record = (response: FakeResponse, injected: boolean): Exchange => ({
+    const record = (response: FakeResponse, injected: boolean, applied = false): Exchange => ({
       method,
       path,
       query: url.search,
       operationId: operation?.operationId,
       status: response.status,
       injected,
+      applied,
       headers,
       body,
     });
@@ -172,11 +181,15 @@ export async function startContractServer(options: ContractServerOptions): Promi
     if (guarded?.response) return { response: guarded.response, exchange: record(guarded.response, false) };
 
     const fault = faults.find((candidate) => (candidate.times ?? 1) > 0 && candidate.match(request));
-    if (fault) {
-      if (fault.times !== undefined) fault.times -= 1;
-      const response = typeof fault.response === 'function' ? fault.response(request) : fault.response;
-      return { response, exchange: record(response, true) };
-    }
+    const injected = fault
+      ? typeof fault.response === 'function'
+        ? fault.response(request)
+        : fault.response
+      : undefined;
+    if (fault && fault.times !== undefined) fault.times -= 1;
+    const after =
+      typeof fault?.afterHandling === 'function' ? fault.afterHandling(request) : fault?.afterHandling;
+    if (injected && !after) return { response: injected, exchange: record(injected, true) };
 
     const handled = await options.handle(request);
     if (!handled) {
@@ -191,7 +204,8 @@ export async function startContractServer(options: ContractServerOptions): Promi
         violations.push({ kind: 'response', method, path, operationId: operation.operationId, problems });
       }
     }
-    return { response: handled, exchange: record(handled, false) };
+    if (injected) return { response: injected, exchange: record(injected, true, true) };
+    return { response: handled, exchange: record(handled, false, true) };
   }
 
   const server: Server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
