@@ -110,8 +110,10 @@ export function runConnectorContract(name: string, subject: ContractSubject): vo
         it.skip(`${title} (exempt: ${reason})`, () => {});
         return;
       }
-      it(title, async (ctx) => {
-        if (!applies()) return ctx.skip();
+      it(title, async () => {
+        // A case for a capability the plugin does not offer passes on that fact (a skip would read
+        // as a missing server in CI): 'describes itself' checks the capability list matches the methods.
+        if (!applies()) return;
         await body();
       });
     };
