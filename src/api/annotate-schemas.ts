@@ -3,7 +3,7 @@ import { FindingsReportSchema, PolicySchema, SCOPES, SEVERITIES } from '../annot
 import { QUEUE_REASON_KINDS, QUEUE_STATUSES } from '../catalog/offline-queue-service.js';
 import { SCM_OPERATIONS } from '../catalog/scm-target.js';
 import { StringEnum } from '../core/string-enum.js';
-import { SCM_STATUS_STATES } from '../plugins/contracts.js';
+import { CHECK_RUN_CONCLUSIONS, CHECK_RUN_STATUSES, SCM_STATUS_STATES } from '../plugins/contracts.js';
 
 /** Request and response schemas of the annotate, SCM operation and offline queue routes. */
 
@@ -212,19 +212,8 @@ export const CheckRunBody = Type.Object(
     repository: RepositorySchema,
     headSha: CommitShaSchema,
     name: NameSchema('Check run name.'),
-    status: Type.Optional(StringEnum(['queued', 'in_progress', 'completed'] as const)),
-    conclusion: Type.Optional(
-      StringEnum([
-        'action_required',
-        'cancelled',
-        'failure',
-        'neutral',
-        'success',
-        'skipped',
-        'stale',
-        'timed_out',
-      ] as const),
-    ),
+    status: Type.Optional(StringEnum(CHECK_RUN_STATUSES)),
+    conclusion: Type.Optional(StringEnum(CHECK_RUN_CONCLUSIONS)),
     summary: Type.Optional(Type.String({ maxLength: 65_535 })),
     text: Type.Optional(Type.String({ maxLength: 65_535 })),
     annotations: Type.Optional(

@@ -152,6 +152,19 @@ export interface ScmStatusResponse {
   readonly action: WriteAction;
 }
 
+/** Check-run states and conclusions, as GitHub names them (other platforms emulate them). */
+export const CHECK_RUN_STATUSES = ['queued', 'in_progress', 'completed'] as const;
+export const CHECK_RUN_CONCLUSIONS = [
+  'action_required',
+  'cancelled',
+  'failure',
+  'neutral',
+  'success',
+  'skipped',
+  'stale',
+  'timed_out',
+] as const;
+
 export type ScmAnnotationLevel = 'notice' | 'warning' | 'failure';
 
 export interface ScmCheckRunAnnotation {

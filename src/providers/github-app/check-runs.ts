@@ -3,12 +3,14 @@ import { batches, PLATFORM_LIMITS } from '../../annotations/limits.js';
 import type { LevelMapping } from '../../annotations/policy.js';
 import type { Severity } from '../../annotations/severity.js';
 import { cutText } from '../../annotations/text.js';
-import type {
-  ScmAnnotationLevel,
-  ScmCheckRunAnnotation,
-  ScmCheckRunRequest,
-  ScmCheckRunResponse,
-  WriteAction,
+import {
+  CHECK_RUN_CONCLUSIONS,
+  CHECK_RUN_STATUSES,
+  type ScmAnnotationLevel,
+  type ScmCheckRunAnnotation,
+  type ScmCheckRunRequest,
+  type ScmCheckRunResponse,
+  type WriteAction,
 } from '../../plugins/contracts.js';
 import { GITHUB_ANNOTATION_LEVELS } from './config.js';
 import { GitHubAppError } from './errors.js';
@@ -41,17 +43,8 @@ export interface GitHubCheckRunResponse extends ScmCheckRunResponse {
 }
 
 const LIMITS = PLATFORM_LIMITS.github;
-const CONCLUSIONS = [
-  'action_required',
-  'cancelled',
-  'failure',
-  'neutral',
-  'success',
-  'skipped',
-  'stale',
-  'timed_out',
-];
-const STATUSES = ['queued', 'in_progress', 'completed'];
+const CONCLUSIONS: readonly string[] = CHECK_RUN_CONCLUSIONS;
+const STATUSES: readonly string[] = CHECK_RUN_STATUSES;
 
 interface WireAnnotation {
   path: string;
