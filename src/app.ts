@@ -197,7 +197,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const api = await buildApi({
       integrations,
       tester,
-      credentials: createCredentialsService({ secrets, store }),
+      credentials: createCredentialsService({ secrets, store, newId, now }),
       healthReports: createHealthReports({ store, integrations }),
       tokens,
       idempotency: createIdempotencyService(store, now),

@@ -71,6 +71,13 @@ describe.each(targets)('secrets API on $dialect', (target) => {
     expect(before.body.success).toBe(false);
     expect(replaced.body).toEqual({ authRef: stored.body.authRef, id: stored.body.id, version: 2 });
     expect(after.body.success).toBe(true);
+    const events = await t.app.store.outbox.listForTenant('default', 10_000);
+    expect(events.filter((e) => e.type === 'credential.rotated').map((e) => e.data)).toContainEqual({
+      integrationId: created.body.id,
+      authRef: stored.body.authRef,
+      rotatedAt: expect.any(String),
+      rotatedBy: 'token:bootstrap-admin',
+    });
   });
 
   test('takes credentials inline on create and on update, keeping only a reference', async () => {

@@ -21,11 +21,29 @@ export interface CredentialsService {
 export function createCredentialsService(deps: {
   secrets: Pick<Secrets, 'local'>;
   store: Store;
+  newId: () => string;
+  now: () => Date;
 }): CredentialsService {
   const { local } = deps.secrets;
   return {
     create: (principal, name, value) => local.put(principal.tenantId, principal.actor, name, value),
-    replace: (principal, id, value) => local.replace(principal.tenantId, principal.actor, id, value),
+    // A new version, and a `credential.rotated` event for each integration using it, in one transaction.
+    replace: (principal, id, value) =>
+      deps.store.transaction(async (tx) => {
+        const ref = await local.replace(principal.tenantId, principal.actor, id, value, { tx });
+        const rotatedAt = deps.now().toISOString();
+        for (const integrationId of await tx.integrations.idsByAuthRef(principal.tenantId, ref.authRef)) {
+          await tx.outbox.append({
+            id: deps.newId(),
+            tenantId: principal.tenantId,
+            subject: integrationId,
+            type: 'credential.rotated',
+            data: { integrationId, authRef: ref.authRef, rotatedAt, rotatedBy: principal.actor },
+            createdAt: rotatedAt,
+          });
+        }
+        return ref;
+      }),
     delete: (principal, id) => local.delete(principal.tenantId, principal.actor, id),
     audit: (principal, filter, page) =>
       deps.store.audit.list({ ...filter, tenantId: principal.tenantId }, page),

@@ -24,6 +24,8 @@ export interface PageRequest {
 export interface IntegrationRepository {
   insert(integration: Integration): Promise<void>;
   findById(tenantId: string, id: string): Promise<Integration | undefined>;
+  /** Ids of the tenant's integrations whose authRef is `ref`, or `ref` with a `?…` or `#…` part. */
+  idsByAuthRef(tenantId: string, ref: string): Promise<string[]>;
   /** Integrations by id across tenants, for system work such as health polling. */
   findByIds(ids: readonly string[]): Promise<Integration[]>;
   list(tenantId: string, filter: IntegrationFilter, page: PageRequest): Promise<Integration[]>;
@@ -63,6 +65,24 @@ export function createIntegrationRepository(db: Kysely<Tables>): IntegrationRepo
         .where('id', '=', id)
         .executeTakeFirst();
       return row && fromRow(row);
+    },
+
+    async idsByAuthRef(tenantId, ref) {
+      const prefix = escapeLike(ref);
+      const rows = await db
+        .selectFrom('integrations')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where(({ or, eb }) =>
+          or([
+            eb('auth_ref', '=', ref),
+            sql<boolean>`auth_ref like ${`${prefix}#%`} escape '\\'`,
+            sql<boolean>`auth_ref like ${`${prefix}?%`} escape '\\'`,
+          ]),
+        )
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => row.id);
     },
 
     async findByIds(ids) {
