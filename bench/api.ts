@@ -6,9 +6,10 @@
  * the servers' event loop: on the main thread it would slow the bare route as much as the service and
  * squeeze every ratio towards 1.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
@@ -21,6 +22,7 @@ import { createIdGenerator } from '../src/core/ids.js';
 import type { Integration } from '../src/core/integration.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createPostgresSchema, TEST_POSTGRES_URL } from '../test/support/services.js';
+import { loadLine, machineLine } from './support/machine.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings (environment)
@@ -293,17 +295,9 @@ async function main(): Promise<number> {
 }
 
 function printMachine(): void {
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
   console.log('API benchmark');
-  console.log(
-    `  machine: node ${process.version}, ${platform()} ${release()}, ${cpus().length} cpus ` +
-      `(available parallelism ${availableParallelism()}), ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
-  );
-  console.log(
-    `  load average before the run: ${loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' / ')} (1 / 5 / 15 min); anything else running skews the figures`,
-  );
+  console.log(machineLine());
+  console.log(loadLine());
   console.log(
     `  load: autocannon in a worker thread, ${CONNECTIONS} connections, pipelining ${PIPELINING}, ` +
       `${WARMUP_S} s warm-up (not counted) + ${DURATION_S} s measured per scenario`,

@@ -4,9 +4,10 @@
  * payloads with the same number outstanding, measured in the same run; end-to-end latency p50 / p99.
  * Run with `npm run bench:events`; see bench/README.md.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -22,6 +23,7 @@ import { type Database, openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { createStore } from '../src/store/store.js';
 import { createPostgresSchema, TEST_POSTGRES_URL } from '../test/support/services.js';
+import { loadLine, machineLine } from './support/machine.js';
 
 const EVENTS = positiveInteger('BENCH_EVENTS', 10_000);
 const OUTSTANDING = positiveInteger('BENCH_OUTSTANDING', 1_000);
@@ -208,17 +210,9 @@ function best(results: readonly Figures[]): Figures {
 }
 
 async function main(): Promise<number> {
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
   console.log('Event delivery benchmark');
-  console.log(
-    `  machine: node ${process.version}, ${platform()} ${release()}, ${cpus().length} cpus ` +
-      `(available parallelism ${availableParallelism()}), ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
-  );
-  console.log(
-    `  load average before the run: ${loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' / ')} (1 / 5 / 15 min)`,
-  );
+  console.log(machineLine());
+  console.log(loadLine());
   console.log(
     `  ${EVENTS} events per run over ${INTEGRATIONS} integrations, ${OUTSTANDING} outstanding, best of ${RUNS} ` +
       `runs; relay batch ${RELAY.batchSize} lanes × ${RELAY.runLength}, poll ${RELAY.pollIntervalMs} ms`,

@@ -8,8 +8,8 @@
  * The fake runs in a child process (this same file, started with `--fake-github`): in this process its
  * request validation would share the event loop being measured.
  */
+
 import { type ChildProcess, fork } from 'node:child_process';
-import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { commentMarker } from '../src/annotations/markdown.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -24,6 +24,7 @@ import {
 } from '../src/providers/github-app/index.js';
 import { createInlineCredentialsAccessor } from '../src/secrets/index.js';
 import { startFakeGitHub } from '../test/fakes/github/fake-github.js';
+import { loadLine, machineLine } from './support/machine.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings (environment)
@@ -288,12 +289,8 @@ async function runConfiguration(fake: FakeHandle, interval: string): Promise<Row
 // Output
 
 function printMachine(): void {
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
   console.log('GitHub App provider benchmark');
-  console.log(
-    `  machine: node ${process.version}, ${platform()} ${release()}, ${cpus().length} cpus ` +
-      `(available parallelism ${availableParallelism()}), ${cpu}`,
-  );
+  console.log(machineLine());
   console.log(
     `  work: a check run with ${ANNOTATIONS} annotations, then the pull request's comment, posted twice ` +
       `(first, then the same again) through the fake GitHub (api.github.com description, child process), ` +
@@ -303,11 +300,7 @@ function printMachine(): void {
     `  ${WARM_UP ? 'after one warm-up run at 0 ms (not shown; BENCH_GITHUB_WARMUP=0 skips it)' : 'no warm-up run'}, ` +
       'each configuration on a fresh fake and a fresh plugin instance',
   );
-  console.log(
-    `  load average before the run: ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(', ')}`,
-  );
+  console.log(loadLine());
 }
 
 function printRows(rows: readonly Row[]): void {

@@ -8,11 +8,12 @@
  * poller's thread its timers and sockets would share the event loop being measured, and its CPU time
  * would count in the poller's checks per CPU-second.
  */
+
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -33,6 +34,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { createStore, type Store } from '../src/store/store.js';
 import { createPostgresSchema, postgresAvailable, TEST_POSTGRES_URL } from '../test/support/services.js';
 import { createHttpProbePlugin } from './http-probe-plugin.js';
+import { loadLine, machineLine } from './support/machine.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings (environment)
@@ -631,21 +633,13 @@ function printSeed(database: string, seedMs: number): void {
 // Report
 
 function printMachine(): void {
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
   console.log('Health poller benchmark');
-  console.log(
-    `  machine: node ${process.version}, ${platform()} ${release()}, ${cpus().length} cpus ` +
-      `(available parallelism ${availableParallelism()}), ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
-  );
+  console.log(machineLine());
   console.log(
     `  work: ${COUNT} due integrations (provider http_probe), fake answers every GET after ${DELAY_MS} ms ` +
       '(node:http, keep-alive, child process)',
   );
-  console.log(
-    `  load average before the run: ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(', ')} (other work on the machine slows every figure)`,
-  );
+  console.log(loadLine());
   console.log(
     `  poller: concurrency ${CONCURRENCY}, perHostConcurrency = concurrency, checkTimeoutMs ` +
       `${SETTINGS.checkTimeoutMs}, intervalMs ${SETTINGS.intervalMs}, historyLimit ${SETTINGS.historyLimit}; ` +
