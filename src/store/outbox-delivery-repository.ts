@@ -1,9 +1,9 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Dialect } from './database.js';
 import { type StoredEvent, toStoredEvent } from './event-log-repository.js';
 import { type ClaimedLane, type ClaimRequest, claimLanes } from './outbox-claim.js';
 import { toIso } from './rows.js';
-import type { Tables } from './tables.js';
+import type { OutboxDeliveriesTable, Tables } from './tables.js';
 
 export type { ClaimedDelivery, ClaimedLane, ClaimRequest } from './outbox-claim.js';
 
@@ -69,6 +69,23 @@ export function createOutboxDeliveryRepository(
   db: Kysely<Tables>,
   dialect: Dialect,
 ): OutboxDeliveryRepository {
+  /** Ends a failed attempt while the lease is still ours: count it, release the lease, record why. */
+  async function failedAttempt(
+    sink: string,
+    eventId: string,
+    owner: string,
+    outcome: Omit<Updateable<OutboxDeliveriesTable>, 'attempts' | 'lease_owner' | 'lease_until'>,
+  ): Promise<void> {
+    await db
+      .updateTable('outbox_deliveries')
+      .set({ ...outcome, attempts: sql`attempts + 1`, lease_owner: null, lease_until: null })
+      .where('sink', '=', sink)
+      .where('event_id', '=', eventId)
+      .where('lease_owner', '=', owner)
+      .where('delivered_at', 'is', null)
+      .execute();
+  }
+
   return {
     async sequence(source, limit) {
       const waiting = await db
@@ -174,38 +191,15 @@ export function createOutboxDeliveryRepository(
     },
 
     async reschedule(sink, eventId, owner, nextAttemptAt, error) {
-      await db
-        .updateTable('outbox_deliveries')
-        .set({
-          attempts: sql`attempts + 1`,
-          next_attempt_at: nextAttemptAt,
-          last_error: error,
-          lease_owner: null,
-          lease_until: null,
-        })
-        .where('sink', '=', sink)
-        .where('event_id', '=', eventId)
-        .where('lease_owner', '=', owner)
-        .where('delivered_at', 'is', null)
-        .execute();
+      await failedAttempt(sink, eventId, owner, { next_attempt_at: nextAttemptAt, last_error: error });
     },
 
     async park(sink, eventId, owner, reason, now) {
-      await db
-        .updateTable('outbox_deliveries')
-        .set({
-          attempts: sql`attempts + 1`,
-          parked_at: now,
-          parked_reason: reason,
-          last_error: reason,
-          lease_owner: null,
-          lease_until: null,
-        })
-        .where('sink', '=', sink)
-        .where('event_id', '=', eventId)
-        .where('lease_owner', '=', owner)
-        .where('delivered_at', 'is', null)
-        .execute();
+      await failedAttempt(sink, eventId, owner, {
+        parked_at: now,
+        parked_reason: reason,
+        last_error: reason,
+      });
     },
 
     async release(owner, only) {
