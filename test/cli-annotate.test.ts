@@ -177,11 +177,11 @@ describe('integrations offline', () => {
 
     expect(annotated.code, annotated.stderr).toBe(0);
     expect(annotated.stdout).toMatch(/comment\s+queued\s+kept as [0-9a-f-]{36}: offline/);
-    expect(annotated.stderr).toContain('3 payloads were not posted and are kept in the offline queue');
-    expect(listed.stdout.trim().split('\n')).toHaveLength(4);
+    expect(annotated.stderr).toContain('4 payloads were not posted and are kept in the offline queue');
+    expect(listed.stdout.trim().split('\n')).toHaveLength(5);
     expect(exported.code, exported.stderr).toBe(0);
     const files = readdirSync(exportDir).sort();
-    expect(files).toHaveLength(3);
+    expect(files).toHaveLength(4);
     const comment = JSON.parse(
       readFileSync(join(exportDir, files.find((f) => f.endsWith('-comment.json'))!), 'utf8'),
     );
@@ -201,7 +201,7 @@ describe('integrations offline', () => {
     const nothing = await cli(['offline', 'replay', '--all'], online.url);
 
     expect(replayed.code, replayed.stderr).toBe(0);
-    expect(replayed.stdout.match(/posted/g)).toHaveLength(3);
+    expect(replayed.stdout.match(/posted/g)).toHaveLength(4);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already replayed at');
     expect(state.writes).toBe(3);

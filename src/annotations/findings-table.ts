@@ -107,7 +107,7 @@ export function findingRow(entry: ReportEntry, options: TableOptions): string {
 }
 
 /** The message when it says more than the title, and the package with its fix for vulnerabilities. */
-function findingDetail(finding: ReadFinding): string {
+export function findingDetail(finding: ReadFinding): string {
   const parts: string[] = [];
   const message = collapseWhitespace(finding.message.slice(0, 2000));
   if (message !== '' && message !== collapseWhitespace(finding.title)) parts.push(message);

@@ -83,6 +83,7 @@ export {
 export { type ReadFindingsOptions, readFindings } from './read-findings.js';
 export { type CheckRunAnnotation, type CheckRunPayload, renderCheckRun } from './render-check-run.js';
 export { type CommentOptions, MIN_COMMENT_LENGTH, renderComment } from './render-comment.js';
+export { type InlineCommentOptions, renderInlineComments } from './render-inline.js';
 export { renderStatus, type StatusPayload } from './render-status.js';
 export { countBySeverity, SEVERITIES, type Severity, type SeverityCounts } from './severity.js';
 export { changedLinesFromPatches, parseUnifiedDiff } from './unified-diff.js';

@@ -66,9 +66,10 @@ export const AnnotateBody = Type.Object(
     operations: Type.Optional(
       Type.Array(StringEnum(SCM_OPERATIONS), {
         minItems: 1,
-        maxItems: 3,
+        maxItems: SCM_OPERATIONS.length,
         uniqueItems: true,
-        description: 'Default: all the provider offers that apply (comment only with a pull request number).',
+        description:
+          'Default: all the provider offers that apply (comment and inline only with a pull request number; inline when the provider can post inline review comments).',
       }),
     ),
     policy: Type.Optional(PolicySchema),
@@ -167,7 +168,19 @@ export const AnnotateResultSchema = Type.Object({
     Type.Object({
       operation: StringEnum(SCM_OPERATIONS),
       posted: AnyObject('A summary of the payload.'),
-      result: Type.Optional(ScmResultSchema),
+      result: Type.Optional(
+        Type.Object(
+          {
+            ...ScmResultSchema.properties,
+            result: Type.Optional(
+              AnyObject(
+                'What the provider answered: ids, URL, `action`. For `inline`: `posted`, `unchanged`, `fallback` (findings not on an added line, counted: they are in the check run) and `reviewIds`.',
+              ),
+            ),
+          },
+          { description: ScmResultSchema.description },
+        ),
+      ),
       queued: Type.Optional(QueuedSchema),
     }),
   ),
@@ -247,6 +260,9 @@ export const RecordedScmSchema = Type.Object({
   comments: Type.Array(AnyObject(), { description: '`id`, `pullRequest`, `body`, `updates`.' }),
   statuses: Type.Array(AnyObject()),
   checkRuns: Type.Array(AnyObject()),
+  inlineComments: Type.Optional(
+    Type.Array(AnyObject(), { description: '`id`, `pullRequest`, `path`, `line`, `body`.' }),
+  ),
   writes: Type.Integer({ description: 'Writes that reached the SCM; an unchanged ensure adds none.' }),
 });
 
@@ -262,7 +278,9 @@ export const QueueEntrySchema = Type.Object({
   targetKey: Type.String({
     description: 'What the payload writes to; a newer entry supersedes an older one.',
   }),
-  payload: AnyObject('The exact SCM request (ScmCommentRequest, ScmStatusRequest or ScmCheckRunRequest).'),
+  payload: AnyObject(
+    'The exact SCM request (ScmCommentRequest, ScmStatusRequest, ScmCheckRunRequest or ScmInlineCommentsRequest).',
+  ),
   reason: Type.String(),
   reasonKind: StringEnum(QUEUE_REASON_KINDS),
   status: StringEnum(QUEUE_STATUSES),

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseTargets } from '../../test/support/databases.js';
 import { commentMarker } from '../annotations/index.js';
 import { ScmAnnotationCompletedDataSchema } from '../events/schemas.js';
+import { asConnectorPlugin, CAPABILITIES, type ConnectorPlugin } from '../plugins/contracts.js';
+import { createInMemoryPlugin } from '../providers/in-memory/plugin.js';
 import {
   type AnnotateHarness,
   captureLogs,
@@ -21,12 +23,29 @@ const ajv = new AjvModule.default({ allErrors: true, strict: false });
 addFormatsModule.default(ajv);
 const validateEventData = ajv.compile(ScmAnnotationCompletedDataSchema);
 
+/** The in-memory provider without inline comments: no `postInlineComments`, no `scm.inline_comment`. */
+function noInlinePlugin(): ConnectorPlugin {
+  const inner = createInMemoryPlugin();
+  return asConnectorPlugin({
+    ...inner,
+    provider: 'no_inline',
+    capabilities: CAPABILITIES.filter((capability) => capability !== 'scm.inline_comment'),
+    scm: (context) => {
+      const { postInlineComments: _omitted, ...client } = inner.scm(context);
+      return client;
+    },
+  });
+}
+
 describe.each(targets)('annotate on $dialect', (target) => {
   let h: AnnotateHarness;
   const logs = captureLogs();
   beforeAll(async () => {
     if (target.available)
-      h = await startAnnotateHarness(target, { logger: logs.logger, extraPlugins: [noScmPlugin()] });
+      h = await startAnnotateHarness(target, {
+        logger: logs.logger,
+        extraPlugins: [noScmPlugin(), noInlinePlugin()],
+      });
   });
   afterAll(async () => h?.t.dispose());
   const test = it.skipIf(!target.available);
@@ -53,7 +72,10 @@ describe.each(targets)('annotate on $dialect', (target) => {
       ['comment', true, 'created'],
       ['status', true, 'created'],
       ['checkRun', true, 'created'],
+      // No diff given: no line is known to be added, so every finding stays in the check run.
+      ['inline', true, 'unchanged'],
     ]);
+    expect(body.operations[3].result.result).toMatchObject({ posted: 0, fallback: body.findings.inline });
     const state = h.plugin.scmState(id);
     expect(state.writes).toBe(3);
     expect(state.comments).toHaveLength(1);
@@ -73,7 +95,12 @@ describe.each(targets)('annotate on $dialect', (target) => {
       outcome: 'fail',
       counts: body.counts,
       requestedBy: 'token:bootstrap-admin',
-      operations: [{ kind: 'comment' }, { kind: 'status' }, { kind: 'check_run' }],
+      operations: [
+        { kind: 'comment' },
+        { kind: 'status' },
+        { kind: 'check_run' },
+        { kind: 'inline_comment' },
+      ],
     });
 
     const metrics = (await h.t.request({ method: 'GET', url: '/metrics', token: null })).body as string;
@@ -84,7 +111,12 @@ describe.each(targets)('annotate on $dialect', (target) => {
       'scm_annotation_duration_seconds_count{provider="in_memory",operation="comment"}',
     );
     const posted = logs.lines().filter((l) => l.msg === 'annotation posted' && l.integrationId === id);
-    expect(posted.map((l) => l.operation).sort()).toEqual(['check_run', 'comment', 'status']);
+    expect(posted.map((l) => l.operation).sort()).toEqual([
+      'check_run',
+      'comment',
+      'inline_comment',
+      'status',
+    ]);
     expect(posted[0]).toMatchObject({
       provider: 'in_memory',
       prNumber: 7,
@@ -106,6 +138,7 @@ describe.each(targets)('annotate on $dialect', (target) => {
       'unchanged',
       'unchanged',
       'unchanged',
+      'unchanged',
     ]);
     expect(h.plugin.scmState(id).writes).toBe(writes);
   });
@@ -124,6 +157,7 @@ describe.each(targets)('annotate on $dialect', (target) => {
       'updated',
       'created',
       'updated',
+      'unchanged',
     ]);
     expect(state.comments).toHaveLength(1);
     expect(state.comments[0]).toMatchObject({ id: before.comments[0]!.id, updates: 1 });
@@ -188,6 +222,111 @@ describe.each(targets)('annotate on $dialect', (target) => {
     });
     const run = h.plugin.scmState(id).checkRuns[0]!;
     expect(run.annotations!.map((a) => [a.path, a.annotationLevel])).toEqual([['src/app.ts', 'warning']]);
+  });
+
+  test('inline comments go only on added lines, once; the others are counted as fallback', async () => {
+    const id = await h.integration('inline');
+    const diff = [
+      'diff --git a/src/app.ts b/src/app.ts',
+      '--- a/src/app.ts',
+      '+++ b/src/app.ts',
+      '@@ -9,0 +10,2 @@',
+      '+x',
+      '+y',
+      '',
+    ].join('\n');
+    const findings = report([
+      finding({ title: 'Use of <script> | `eval` *here*' }), // line 10: added
+      finding({ ruleId: 'SPAN', startLine: 11, endLine: 12 }), // touches 11, but 12 was not added
+      finding({ ruleId: 'ELSEWHERE', path: 'src/other.ts', startLine: 3 }), // not in the diff
+    ]);
+    const request = { ...target7, diff, findings };
+
+    const first = await h.annotate(id, request);
+    const writes = h.plugin.scmState(id).writes;
+    const second = await h.annotate(id, request);
+
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const inline = (body: any) => body.operations.find((o: any) => o.operation === 'inline');
+    expect(first.body.findings).toMatchObject({ inline: 2 });
+    expect(inline(first.body)).toMatchObject({
+      posted: { pullRequestNumber: 7, commitSha: SHA, findings: 2 },
+      result: { success: true, result: { posted: 1, unchanged: 0, fallback: 1, action: 'created' } },
+    });
+    const state = h.plugin.scmState(id);
+    expect(state.inlineComments).toHaveLength(1);
+    const [comment] = state.inlineComments;
+    expect(comment).toMatchObject({ pullRequest: 'acme/shop#7', path: 'src/app.ts', line: 10 });
+    expect(comment!.body.split('\n')[0]).toBe(commentMarker('security/scan'));
+    expect(comment!.body).toContain('Use of &lt;script&gt; &#124; &#96;eval&#96; \\*here\\*');
+    expect(comment!.body).not.toContain('<script>');
+    // What fell back is in the check run, as is every finding with a path.
+    expect(state.checkRuns[0]!.annotations!.map((a) => a.title)).toEqual(
+      expect.arrayContaining([expect.stringContaining('SPAN'), expect.stringContaining('ELSEWHERE')]),
+    );
+
+    expect(inline(second.body).result).toMatchObject({
+      success: true,
+      result: { posted: 0, unchanged: 1, fallback: 1, action: 'unchanged' },
+    });
+    expect(h.plugin.scmState(id).writes).toBe(writes);
+    expect(h.plugin.scmState(id).inlineComments).toHaveLength(1);
+  });
+
+  test('inline comments from changedLines, only when asked; they need a pull request', async () => {
+    const id = await h.integration('inline-options');
+    const findings = report([finding(), finding({ ruleId: 'R2', startLine: 20 })]);
+    const changedLines = [{ path: 'src/app.ts', lines: [10, 20] }];
+
+    const without = await h.annotate(id, {
+      ...target7,
+      operations: ['comment', 'status'],
+      changedLines,
+      findings,
+    });
+    const only = await h.annotate(id, { ...target7, operations: ['inline'], changedLines, findings });
+    const noPullRequest = await h.annotate(id, {
+      owner: 'acme',
+      repository: 'shop',
+      commitSha: SHA,
+      operations: ['inline'],
+      findings,
+    });
+
+    expect(without.body.operations.map((o: any) => o.operation)).toEqual(['comment', 'status']);
+    expect(only.body.operations.map((o: any) => [o.operation, o.result.result.posted])).toEqual([
+      ['inline', 2],
+    ]);
+    expect(h.plugin.scmState(id).inlineComments.map((c) => c.line)).toEqual([10, 20]);
+    expect(noPullRequest.status).toBe(400);
+    expect(noPullRequest.body.error.message).toContain('inline needs pullRequestNumber');
+  });
+
+  test('a provider without inline comments does not run the operation', async () => {
+    const created = await h.t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      payload: { name: 'no-inline', type: 'scm', provider: 'no_inline', endpoint: 'https://scm.example.com' },
+    });
+    const id = created.body.id;
+    const body = {
+      ...target7,
+      changedLines: [{ path: 'src/app.ts', lines: [10] }],
+      findings: report([finding()]),
+    };
+
+    const annotated = await h.annotate(id, body);
+    const asked = await h.annotate(id, { ...body, operations: ['inline'] });
+
+    expect(annotated.status, JSON.stringify(annotated.body)).toBe(200);
+    expect(annotated.body.operations.map((o: any) => [o.operation, o.result.success])).toEqual([
+      ['comment', true],
+      ['status', true],
+      ['checkRun', true],
+    ]);
+    expect(annotated.body.posted).toBe(true);
+    expect(asked.status).toBe(400);
+    expect(asked.body.error.message).toContain('scm.inline_comment');
   });
 
   test('a dry run returns the payloads and posts, keeps and records nothing', async () => {

@@ -39,14 +39,19 @@ describe.each(targets)('offline queue on $dialect', (target) => {
     const annotated = await offline.annotate(id, { ...pr, findings: report([finding()]) });
 
     expect(annotated.status).toBe(200);
-    expect(annotated.body).toMatchObject({ posted: false, queued: 3, outcome: 'fail' });
+    expect(annotated.body).toMatchObject({ posted: false, queued: 4, outcome: 'fail' });
     for (const operation of annotated.body.operations) {
       expect(operation.result).toMatchObject({ success: false, skippedOffline: true, isTransient: false });
       expect(operation.queued).toMatchObject({ reason: 'offline', reasonKind: 'offline' });
     }
     expect(offline.plugin.scmState(id).writes).toBe(0);
     const pending = await list(`integrationId=${id}&status=pending`);
-    expect(pending.body.items.map((e: any) => e.operation)).toEqual(['comment', 'status', 'checkRun']);
+    expect(pending.body.items.map((e: any) => e.operation)).toEqual([
+      'comment',
+      'status',
+      'checkRun',
+      'inline',
+    ]);
     expect(pending.body.items[0]).toMatchObject({
       owner: 'acme',
       repository: 'shop',
@@ -64,14 +69,17 @@ describe.each(targets)('offline queue on $dialect', (target) => {
       [200, true, false],
       [200, true, false],
       [200, true, false],
+      [200, true, false],
     ]);
     expect(second.map((r) => [r.body.posted, r.body.alreadySettled, r.body.result.success])).toEqual([
+      [false, true, true],
       [false, true, true],
       [false, true, true],
       [false, true, true],
     ]);
     expect(second[0]!.body.entry).toMatchObject({ status: 'replayed', replayAttempts: 1 });
     const state = offline.plugin.scmState(id);
+    // No diff given: the inline comment has no added line to go on (it falls back to the check run).
     expect(state.writes).toBe(3);
     expect(state.comments).toHaveLength(1);
   });
@@ -104,7 +112,7 @@ describe.each(targets)('offline queue on $dialect', (target) => {
     expect(pending.body.items.map((e: any) => e.id)).toEqual(
       newer.body.operations.map((o: any) => o.queued.entryId),
     );
-    expect(superseded.body.items).toHaveLength(3);
+    expect(superseded.body.items).toHaveLength(4);
     expect(offline.plugin.scmState(id).writes).toBe(0);
   });
 
@@ -176,7 +184,7 @@ describe.each(targets)('offline queue on $dialect', (target) => {
 
     expect(first.body.items).toHaveLength(2);
     expect(second.body).toMatchObject({ nextPageToken: null });
-    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items).toHaveLength(2);
     expect(foreign.map((r) => r.status)).toEqual([200, 404, 404]);
     expect(foreign[0]!.body.items).toEqual([]);
     expect(readOnlyReplay.status).toBe(403);

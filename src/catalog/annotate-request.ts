@@ -8,15 +8,24 @@ import {
   type PolicyConfig,
   parseUnifiedDiff,
   readFindings,
+  renderInlineComments,
+  resolveLevelMapping,
   type Scope,
   type Severity,
+  toChangedLines,
 } from '../annotations/index.js';
 import { MARKER_KEY_PATTERN } from '../annotations/markdown.js';
 import { DEFAULT_STATUS_CONTEXT } from '../annotations/render-status.js';
 import { AppError, InvalidInputError } from '../core/errors.js';
-import type { ScmAnnotationLevel } from '../plugins/contracts.js';
+import type { ScmAnnotationLevel, ScmChangedFile } from '../plugins/contracts.js';
 import type { ScmPayload } from './scm-operation.js';
-import { OPERATION_CAPABILITY, SCM_OPERATIONS, type ScmOperation, type ScmTarget } from './scm-target.js';
+import {
+  OPERATION_CAPABILITY,
+  PULL_REQUEST_OPERATIONS,
+  SCM_OPERATIONS,
+  type ScmOperation,
+  type ScmTarget,
+} from './scm-target.js';
 
 /** What a scanner asks for: where to post, the findings, and how to present them. */
 export interface AnnotateRequest {
@@ -32,7 +41,10 @@ export interface AnnotateRequest {
   readonly sarif?: unknown;
   /** The checkout the scanner saw, to make absolute paths repository-relative. */
   readonly repositoryRoot?: string;
-  /** Default: every operation the provider offers that applies (a comment needs a pull request). */
+  /**
+   * Default: every operation the provider offers that applies (a comment and inline comments need a
+   * pull request).
+   */
   readonly operations?: readonly ScmOperation[];
   readonly policy?: PolicyConfig;
   readonly levelMapping?: Partial<Record<Severity, ScmAnnotationLevel>>;
@@ -69,15 +81,17 @@ export interface PreparedAnnotation {
  * @example
  * const prepared = prepareAnnotation({ owner: 'acme', repository: 'app', pullRequestNumber: 7,
  *   commitSha, sarif }, target);
- * prepared.payloads.map((p) => p.operation); // ['comment', 'status', 'checkRun']
+ * prepared.payloads.map((p) => p.operation); // ['comment', 'status', 'checkRun', 'inline']
  */
 export function prepareAnnotation(request: AnnotateRequest, target: ScmTarget): PreparedAnnotation {
   const operations = selectOperations(request, target);
   const report = readReport(request);
   const markerKey = request.markerKey ?? defaultMarkerKey(request.context ?? DEFAULT_STATUS_CONTEXT);
   const commitSha = request.commitSha.toLowerCase();
-  const built = underBody(() =>
-    buildAnnotations(report, {
+  let changedLines: { changedLines?: ChangedLinesInput } = {};
+  const built = underBody(() => {
+    changedLines = changedLinesOf(request);
+    return buildAnnotations(report, {
       markerKey,
       platform: target.platform,
       ...(request.policy === undefined ? {} : { policy: request.policy }),
@@ -85,13 +99,13 @@ export function prepareAnnotation(request: AnnotateRequest, target: ScmTarget): 
       levelMapping: { ...target.levelMapping, ...request.levelMapping },
       asciiOnly: request.asciiOnly ?? false,
       scope: request.scope ?? 'all',
-      ...changedLinesOf(request),
+      ...changedLines,
       ...(request.context === undefined ? {} : { context: request.context }),
       ...((request.checkRunName ?? target.checkRunName) === undefined
         ? {}
         : { checkRunName: request.checkRunName ?? target.checkRunName }),
-    }),
-  );
+    });
+  });
   const { owner, repository } = request;
   const targetUrl = request.targetUrl ?? report.evidenceUrl;
   const build: { readonly [K in ScmOperation]: () => ScmPayload } = {
@@ -131,6 +145,27 @@ export function prepareAnnotation(request: AnnotateRequest, target: ScmTarget): 
         annotations: built.checkRun.annotations,
       },
     }),
+    inline: () => {
+      const findings = renderInlineComments(built.inline, {
+        levelMapping: resolveLevelMapping({ ...target.levelMapping, ...request.levelMapping }),
+        asciiOnly: request.asciiOnly ?? false,
+      });
+      const lines = changedLines.changedLines;
+      return {
+        operation: 'inline',
+        request: {
+          owner,
+          repository,
+          pullRequestNumber: request.pullRequestNumber!,
+          commitSha,
+          findings,
+          markerKey,
+          ...(lines === undefined
+            ? {}
+            : { changedLines: changedFilesOf(lines, new Set(findings.map((f) => f.path))) }),
+        },
+      };
+    },
   };
   const payloads = operations.map((operation) => build[operation]());
   return { report, built, markerKey, commitSha, payloads };
@@ -139,7 +174,9 @@ export function prepareAnnotation(request: AnnotateRequest, target: ScmTarget): 
 function selectOperations(request: AnnotateRequest, target: ScmTarget): ScmOperation[] {
   const hasPullRequest = request.pullRequestNumber !== undefined;
   if (request.operations === undefined) {
-    const applicable = target.operations.filter((operation) => operation !== 'comment' || hasPullRequest);
+    const applicable = target.operations.filter(
+      (operation) => hasPullRequest || !PULL_REQUEST_OPERATIONS.includes(operation),
+    );
     if (applicable.length === 0) {
       throw InvalidInputError.field(
         '/body/pullRequestNumber',
@@ -149,8 +186,8 @@ function selectOperations(request: AnnotateRequest, target: ScmTarget): ScmOpera
     return applicable;
   }
   for (const operation of request.operations) {
-    if (operation === 'comment' && !hasPullRequest) {
-      throw InvalidInputError.field('/body/operations', 'comment needs pullRequestNumber');
+    if (PULL_REQUEST_OPERATIONS.includes(operation) && !hasPullRequest) {
+      throw InvalidInputError.field('/body/operations', `${operation} needs pullRequestNumber`);
     }
     if (!target.operations.includes(operation)) {
       throw InvalidInputError.field(
@@ -185,6 +222,18 @@ function changedLinesOf(request: AnnotateRequest): { changedLines?: ChangedLines
   }
   if (request.diff !== undefined) return { changedLines: underBody(() => parseUnifiedDiff(request.diff!)) };
   return request.changedLines === undefined ? {} : { changedLines: request.changedLines };
+}
+
+/** The added lines of `paths` as line lists, for a provider that cannot read the diff itself. */
+function changedFilesOf(input: ChangedLinesInput, paths: ReadonlySet<string>): ScmChangedFile[] {
+  const files: ScmChangedFile[] = [];
+  for (const [path, ranges] of toChangedLines(input)) {
+    if (!paths.has(path)) continue;
+    const lines: number[] = [];
+    for (const range of ranges) for (let line = range.start; line <= range.end; line++) lines.push(line);
+    files.push({ path, lines });
+  }
+  return files;
 }
 
 /**

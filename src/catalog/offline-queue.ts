@@ -82,7 +82,7 @@ export function reasonOf(result: AnyScmResult): { reason: string; reasonKind: Qu
 
 /**
  * What a payload writes to: a comment by pull request and marker line (or comment id), a status by
- * commit and context, a check run by commit and name. A comment that must not update an existing one
+ * commit and context, a check run by commit and name, inline comments by pull request and marker key. A comment that must not update an existing one
  * (`updateExisting: false`) is its own target (`unique`).
  */
 export function targetKeyOf(payload: ScmPayload, unique?: string): string {
@@ -103,6 +103,8 @@ export function targetKeyOf(payload: ScmPayload, unique?: string): string {
       return `status ${repo}@${payload.request.commitSha.toLowerCase()} ${payload.request.context}`;
     case 'checkRun':
       return `check_run ${repo}@${payload.request.headSha.toLowerCase()} ${payload.request.name}`;
+    case 'inline':
+      return `inline_comment ${repo}#${payload.request.pullRequestNumber} ${payload.request.markerKey ?? 'default'}`;
   }
 }
 

@@ -124,5 +124,11 @@ export function summarise(payload: ScmPayload): Record<string, unknown> {
         conclusion: payload.request.conclusion ?? null,
         annotations: payload.request.annotations?.length ?? 0,
       };
+    case 'inline':
+      return {
+        pullRequestNumber: payload.request.pullRequestNumber,
+        commitSha: payload.request.commitSha,
+        findings: payload.request.findings.length,
+      };
   }
 }

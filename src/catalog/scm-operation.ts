@@ -6,6 +6,8 @@ import type {
   ScmCheckRunResponse,
   ScmCommentRequest,
   ScmCommentResponse,
+  ScmInlineCommentsRequest,
+  ScmInlineCommentsResponse,
   ScmOperationResult,
   ScmStatusRequest,
   ScmStatusResponse,
@@ -18,9 +20,26 @@ import { OPERATION_CAPABILITY, OPERATION_LABEL, type ScmOperation, type ScmTarge
 export type ScmPayload =
   | { readonly operation: 'comment'; readonly request: ScmCommentRequest }
   | { readonly operation: 'status'; readonly request: ScmStatusRequest }
-  | { readonly operation: 'checkRun'; readonly request: ScmCheckRunRequest };
+  | { readonly operation: 'checkRun'; readonly request: ScmCheckRunRequest }
+  | { readonly operation: 'inline'; readonly request: ScmInlineCommentsRequest };
 
-export type ScmResponse = ScmCommentResponse | ScmStatusResponse | ScmCheckRunResponse;
+/**
+ * What the inline operation reports: counts, never the findings (those that fell back are already in
+ * the check run's annotations). `action` is `created` when a comment was written, else `unchanged`.
+ */
+export interface ScmInlineCommentsSummary {
+  readonly posted: number;
+  readonly unchanged: number;
+  readonly fallback: number;
+  readonly reviewIds: readonly string[];
+  readonly action: 'created' | 'unchanged';
+}
+
+export type ScmResponse =
+  | ScmCommentResponse
+  | ScmStatusResponse
+  | ScmCheckRunResponse
+  | ScmInlineCommentsSummary;
 export type AnyScmResult = ScmOperationResult<ScmResponse>;
 
 export interface OperationRun {
@@ -141,7 +160,38 @@ function send(client: ScmAnnotationClient, payload: ScmPayload): Promise<AnyScmR
       return client.postStatus(payload.request);
     case 'checkRun':
       return client.createCheckRun(payload.request);
+    case 'inline':
+      return postInline(client, payload.request);
   }
+}
+
+/** The inline comments, their answer cut to counts (a provider without the method refuses them). */
+async function postInline(
+  client: ScmAnnotationClient,
+  request: ScmInlineCommentsRequest,
+): Promise<AnyScmResult> {
+  if (!client.postInlineComments) {
+    return {
+      success: false,
+      errorMessage: 'the provider offers no inline comments',
+      isTransient: false,
+      skippedOffline: false,
+    };
+  }
+  const answer = await client.postInlineComments(request);
+  const { result, ...rest } = answer ?? ({} as ScmOperationResult<ScmInlineCommentsResponse>);
+  if (result === undefined) return rest as AnyScmResult;
+  const posted = Number(result.posted) || 0;
+  return {
+    ...rest,
+    result: {
+      posted,
+      unchanged: Number(result.unchanged) || 0,
+      fallback: Array.isArray(result.fallback) ? result.fallback.length : 0,
+      reviewIds: Array.isArray(result.reviewIds) ? [...result.reviewIds] : [],
+      action: posted > 0 ? 'created' : 'unchanged',
+    },
+  };
 }
 
 /** Holds a plugin to the contract's shape, so a sloppy one cannot break responses or the queue. */

@@ -14,20 +14,27 @@ import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
 import type { IntegrationService } from './integration-service.js';
 
 /** The SCM operations, as requests and responses name them. */
-export const SCM_OPERATIONS = ['comment', 'status', 'checkRun'] as const;
+export const SCM_OPERATIONS = ['comment', 'status', 'checkRun', 'inline'] as const;
 export type ScmOperation = (typeof SCM_OPERATIONS)[number];
 
+/** The operations that need a pull request. */
+export const PULL_REQUEST_OPERATIONS: readonly ScmOperation[] = ['comment', 'inline'];
+
 /** The operation as metrics, logs and events name it (the design's `comment`, `status`, `check_run`). */
-export const OPERATION_LABEL: Readonly<Record<ScmOperation, 'comment' | 'status' | 'check_run'>> = {
+export const OPERATION_LABEL: Readonly<
+  Record<ScmOperation, 'comment' | 'status' | 'check_run' | 'inline_comment'>
+> = {
   comment: 'comment',
   status: 'status',
   checkRun: 'check_run',
+  inline: 'inline_comment',
 };
 
 export const OPERATION_CAPABILITY: Readonly<Record<ScmOperation, Capability>> = {
   comment: 'scm.comment',
   status: 'scm.status',
   checkRun: 'scm.check_run',
+  inline: 'scm.inline_comment',
 };
 
 /** An integration of the caller's tenant that can annotate, with its plugin and validated config. */

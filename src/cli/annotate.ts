@@ -127,7 +127,7 @@ export function registerAnnotateCommands(program: Command): void {
     .option('--context <context>', 'status context (default security/scan); also names the comment')
     .option('--check-run-name <name>', 'check run name (default Security scan)')
     .option('--marker-key <key>', 'which comment is ours (default: from the context)')
-    .option('--operations <list>', 'any of comment,status,checkRun (default: all that apply)')
+    .option('--operations <list>', 'any of comment,status,checkRun,inline (default: all that apply)')
     .option('--repository-root <path>', 'the checkout the scanner saw, for absolute paths in the SARIF')
     .option('--target-url <url>', "the status's link")
     .option('--ascii', 'only ASCII characters in what is posted')
@@ -195,6 +195,8 @@ function describeResult(result: AnnotateResult): string {
       detail = `comment ${answer.commentId}${answer.url ? ` ${answer.url}` : ''}`;
     else if (operation.operation === 'status')
       detail = `${posted.state} ${posted.context}: ${posted.description ?? ''}`;
+    else if (operation.operation === 'inline')
+      detail = `${answer.posted} inline comments posted, ${answer.unchanged} already there, ${answer.fallback} only in the check run (not on an added line)`;
     else
       detail = `check run ${answer.checkRunId}${answer.url ? ` ${answer.url}` : ''}: ${posted.conclusion}, ${posted.annotations} annotations`;
     return [operation.operation, status, detail];

@@ -36,7 +36,8 @@ async function entries(
 
 function where(entry: QueueEntry): string {
   const repo = `${entry.owner}/${entry.repository}`;
-  if (entry.operation === 'comment') return `${repo}#${entry.pullRequestNumber}`;
+  if (entry.operation === 'comment' || entry.operation === 'inline')
+    return `${repo}#${entry.pullRequestNumber}`;
   return `${repo}@${(entry.commitSha ?? '').slice(0, 12)}`;
 }
 
@@ -68,6 +69,15 @@ export function instructions(entry: QueueEntry): string {
         'annotations per request; send the rest with PATCH /repos/{owner}/{repo}/check-runs/{id}, 50 at a time ' +
         '(annotationLevel → annotation_level, startLine → start_line, endLine → end_line). Platforms without check ' +
         'runs: post payload.summary as a comment instead. ' +
+        replay
+      );
+    case 'inline':
+      return (
+        `Post payload.findings as review comments on pull request ${owner}/${repository}#${pullRequestNumber} at commit ${commitSha}. ` +
+        `GitHub: POST /repos/${owner}/${repository}/pulls/${pullRequestNumber}/reviews with event COMMENT and comments ` +
+        '[{path, line: endLine, start_line: startLine when it differs, side: RIGHT, body}], the body starting with the ' +
+        'marker line <!-- integrations-catalog:annotation key=<payload.markerKey> -->; only on lines the pull request ' +
+        'added, and not where the same comment already is. The findings are in the check run too. ' +
         replay
       );
   }

@@ -109,7 +109,7 @@ export const ScmAnnotationCompletedDataSchema = Type.Object(
     operations: Type.Array(
       Type.Object(
         {
-          kind: StringEnum(['comment', 'status', 'check_run'] as const),
+          kind: StringEnum(['comment', 'status', 'check_run', 'inline_comment'] as const),
           success: Type.Boolean(),
           isTransient: Type.Boolean(),
           skippedOffline: Type.Boolean(),

@@ -131,6 +131,12 @@ export function runConnectorContract(name: string, subject: ContractSubject): vo
       expect(registry.failures()).toEqual([]);
       expect(Boolean(plugin.scm)).toBe(offers('scm.')());
       expect(Boolean(plugin.registry)).toBe(offers('registry.')());
+      if (plugin.scm) {
+        // The optional SCM method is offered exactly when its capability is declared.
+        expect(typeof plugin.scm(context('working')).postInlineComments === 'function').toBe(
+          plugin.capabilities.includes('scm.inline_comment'),
+        );
+      }
       const availability = await plugin.checkAvailability();
       if (!availability.available) expect(availability.reason).toBeTruthy();
     });

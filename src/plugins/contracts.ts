@@ -25,6 +25,7 @@ export const CAPABILITIES = [
   'scm.comment',
   'scm.status',
   'scm.check_run',
+  'scm.inline_comment',
   'registry.repositories',
   'registry.tags',
   'registry.resolve',
@@ -198,11 +199,55 @@ export interface ScmCheckRunResponse {
   readonly action?: WriteAction;
 }
 
+/** The added lines of one file of a pull request (as `parseUnifiedDiff` reads them). */
+export interface ScmChangedFile {
+  readonly path: string;
+  readonly lines: readonly number[];
+}
+
+/** Findings to post as inline review comments on the lines a pull request added. */
+export interface ScmInlineCommentsRequest {
+  readonly owner: string;
+  /** The base repository (for a pull request from a fork too). */
+  readonly repository: string;
+  readonly pullRequestNumber: number;
+  /** The pull request's head commit. */
+  readonly commitSha: string;
+  /** Title and message are markdown, already escaped by the caller. */
+  readonly findings: readonly ScmCheckRunAnnotation[];
+  /** Marker written into each comment (default `default`), so a second run skips what is there. */
+  readonly markerKey?: string;
+  /** Text of the review that carries the comments (platforms that group them). */
+  readonly reviewBody?: string;
+  /**
+   * The pull request's added lines as the caller knows them. Providers that can read the diff from the
+   * platform (GitHub) use the platform's; the others count only these lines as on the diff.
+   */
+  readonly changedLines?: readonly ScmChangedFile[];
+}
+
+export interface ScmInlineCommentsResponse {
+  /** Review comments written now. */
+  readonly posted: number;
+  /** Already there from an earlier run. */
+  readonly unchanged: number;
+  /** Not on an added line (or refused by the platform): report them in the check run or the summary. */
+  readonly fallback: readonly ScmCheckRunAnnotation[];
+  readonly reviewIds: readonly string[];
+}
+
 /** Posting scan results back into pull requests and commits. */
 export interface ScmAnnotationClient {
   postComment(request: ScmCommentRequest): Promise<ScmOperationResult<ScmCommentResponse>>;
   postStatus(request: ScmStatusRequest): Promise<ScmOperationResult<ScmStatusResponse>>;
   createCheckRun(request: ScmCheckRunRequest): Promise<ScmOperationResult<ScmCheckRunResponse>>;
+  /**
+   * Optional (capability `scm.inline_comment`): findings as review comments on the lines the pull
+   * request added; the others come back in `result.fallback`. Never repeats a comment already there.
+   */
+  postInlineComments?(
+    request: ScmInlineCommentsRequest,
+  ): Promise<ScmOperationResult<ScmInlineCommentsResponse>>;
 }
 
 /** What a recording SCM received (the in-memory provider), as `GET …/scm/recorded` shows it. */
@@ -215,6 +260,14 @@ export interface RecordedScm {
   }[];
   readonly statuses: readonly (ScmStatusRequest & { readonly id: string })[];
   readonly checkRuns: readonly (ScmCheckRunRequest & { readonly id: string; readonly updates: number })[];
+  /** Inline review comments, for recorders that take them. */
+  readonly inlineComments?: readonly {
+    readonly id: string;
+    readonly pullRequest: string;
+    readonly path: string;
+    readonly line: number;
+    readonly body: string;
+  }[];
   /** Writes that reached the SCM; an `ensure` that changed nothing adds none. */
   readonly writes: number;
 }

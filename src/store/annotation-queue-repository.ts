@@ -3,7 +3,7 @@ import { fromJson, toIso, toIsoOrNull } from './rows.js';
 import type { AnnotationQueueTable, Tables } from './tables.js';
 
 /** The SCM operations a queue entry can hold, named as the annotate request names them. */
-export const QUEUED_OPERATIONS = ['comment', 'status', 'checkRun'] as const;
+export const QUEUED_OPERATIONS = ['comment', 'status', 'checkRun', 'inline'] as const;
 export type QueuedOperation = (typeof QUEUED_OPERATIONS)[number];
 
 /** Why a payload was kept: the service was offline, the SCM refused it, or retries ran out. */

@@ -1,4 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  commentMarker,
+  readFindings,
+  renderInlineComments,
+  resolveLevelMapping,
+} from '../../annotations/index.js';
+import type { ScmAnnotationClient, ScmInlineCommentsRequest } from '../../plugins/contracts.js';
 import type { GitHubCheckRunAnnotation } from './check-runs.js';
 import { type Harness, startHarness, TARGET } from './github-app.test-kit.js';
 
@@ -119,5 +126,55 @@ describe('github_app postInlineComments', () => {
 
     expect(result.result?.posted).toBe(70);
     expect(h.github.writes('pulls/create-review')).toHaveLength(3);
+  });
+
+  it('takes the annotate flow request through the contract (escaped findings, its own diff)', async () => {
+    h = await startHarness({
+      fake: { pulls: [{ repository: 'acme/app', number: 7, headSha: TARGET.commitSha, files }] },
+    });
+    const report = readFindings(
+      {
+        findings: [
+          {
+            ruleId: 'R1',
+            severity: 'high',
+            title: 'Use of <b>eval</b> | here',
+            message: 'a `b`',
+            path: 'src/a.ts',
+            startLine: 23,
+          },
+          {
+            ruleId: 'R2',
+            severity: 'low',
+            title: 'Context line',
+            message: 'm',
+            path: 'src/a.ts',
+            startLine: 4,
+          },
+        ],
+      },
+      { format: 'native' },
+    );
+    const contractRequest: ScmInlineCommentsRequest = {
+      ...TARGET,
+      findings: renderInlineComments(report.findings, { levelMapping: resolveLevelMapping() }),
+      markerKey: 'security/scan',
+      // What the caller knows: GitHub's own diff wins (line 4 is context there, not added).
+      changedLines: [{ path: 'src/a.ts', lines: [4, 23] }],
+    };
+    const client: ScmAnnotationClient = h.client();
+
+    const first = await client.postInlineComments!(contractRequest);
+    const again = await client.postInlineComments!(contractRequest);
+
+    expect(first.result).toMatchObject({ posted: 1, unchanged: 0 });
+    expect(first.result?.fallback.map((f) => `${f.path}:${f.startLine}`)).toEqual(['src/a.ts:4']);
+    expect(again.result).toMatchObject({ posted: 0, unchanged: 1 });
+    const [stored] = h.github.state.reviewComments;
+    expect(stored).toMatchObject({ path: 'src/a.ts', line: 23 });
+    expect(stored!.body.split('\n')[0]).toBe(commentMarker('security/scan'));
+    expect(stored!.body).toContain('Use of &lt;b&gt;eval&lt;/b&gt; &#124; here');
+    expect(stored!.body).not.toContain('<b>');
+    expect(h.github.writes('pulls/create-review')).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@ import type { LineRange } from '../../annotations/diff.js';
 import { PLATFORM_LIMITS } from '../../annotations/limits.js';
 import { commentMarker } from '../../annotations/markdown.js';
 import { changedLinesFromPatches } from '../../annotations/unified-diff.js';
+import type { ScmInlineCommentsRequest, ScmInlineCommentsResponse } from '../../plugins/contracts.js';
 import type { GitHubCheckRunAnnotation } from './check-runs.js';
 import { DEFAULT_MARKER_KEY } from './comments.js';
 import { statusOf } from './errors.js';
@@ -17,28 +18,17 @@ import { fitMarkdown } from './truncate.js';
  * this App already left on the same line with the same body is not repeated.
  */
 
-export interface GitHubInlineCommentsRequest {
-  readonly owner: string;
-  /** The base repository (for a pull request from a fork too). */
-  readonly repository: string;
-  readonly pullRequestNumber: number;
-  /** The pull request's head commit. */
-  readonly commitSha: string;
+/**
+ * The contract's `ScmInlineCommentsRequest`, findings with GitHub's extras (columns, severity). GitHub's
+ * own diff is used; `changedLines` is ignored.
+ */
+export interface GitHubInlineCommentsRequest extends ScmInlineCommentsRequest {
   readonly findings: readonly GitHubCheckRunAnnotation[];
-  /** Marker written into each comment (default `default`). */
-  readonly markerKey?: string;
-  /** Text of the review that carries the comments (GitHub requires one). */
-  readonly reviewBody?: string;
 }
 
-export interface GitHubInlineCommentsResponse {
-  /** Review comments written now. */
-  readonly posted: number;
-  /** Already there from an earlier run. */
-  readonly unchanged: number;
+export interface GitHubInlineCommentsResponse extends ScmInlineCommentsResponse {
   /** Not on a line of the diff (or refused by GitHub): report them in the check run or the summary. */
   readonly fallback: readonly GitHubCheckRunAnnotation[];
-  readonly reviewIds: readonly string[];
 }
 
 /** Comments per review; more in one review trips GitHub's abuse detection (reviewdog caps at 30). */

@@ -57,7 +57,14 @@ export function createGitHubAppPlugin(options: GitHubAppPluginOptions = {}): Git
     displayName: 'GitHub App (github.com and GitHub Enterprise Server)',
     types: ['scm'],
     configSchema: GitHubAppConfigSchema,
-    capabilities: ['test_connection', 'health_check', 'scm.comment', 'scm.status', 'scm.check_run'],
+    capabilities: [
+      'test_connection',
+      'health_check',
+      'scm.comment',
+      'scm.status',
+      'scm.check_run',
+      'scm.inline_comment',
+    ],
     checkAvailability: () => ({ available: true }),
     async testConnection(context) {
       try {

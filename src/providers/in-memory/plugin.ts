@@ -24,7 +24,7 @@ const SLOW_MS = 5_000;
 
 /**
  * A provider that talks to nothing: scriptable health (healthy, degraded, failing, slow), an SCM that
- * records comments, statuses and check runs, and a registry of configured images. For tests and demos.
+ * records comments, statuses, check runs and inline comments, and a registry of configured images. For tests and demos.
  *
  * @example
  * const plugin = createInMemoryPlugin();
@@ -100,6 +100,7 @@ function snapshot(state: InMemoryScmState): RecordedScm {
     })),
     statuses: state.statuses.map((status, index) => ({ ...status, id: String(index + 1) })),
     checkRuns: state.checkRuns.map((run) => structuredClone(run)),
+    inlineComments: state.inlineComments.map((comment) => ({ ...comment })),
     writes: state.writes,
   };
 }

@@ -1,8 +1,11 @@
+import { commentMarker } from '../../annotations/markdown.js';
 import type {
   ScmAnnotationClient,
+  ScmCheckRunAnnotation,
   ScmCheckRunRequest,
   ScmCheckRunResponse,
   ScmCommentResponse,
+  ScmInlineCommentsResponse,
   ScmOperationResult,
   ScmStatusResponse,
   ScmStatusState,
@@ -27,11 +30,21 @@ export interface RecordedStatus {
   readonly targetUrl?: string;
 }
 
+/** An inline review comment: on one line of a file of a pull request. */
+export interface RecordedInlineComment {
+  readonly id: string;
+  readonly pullRequest: string;
+  readonly path: string;
+  readonly line: number;
+  readonly body: string;
+}
+
 /** Everything posted to one in-memory SCM, for tests and demos to inspect. */
 export interface InMemoryScmState {
   readonly comments: RecordedComment[];
   readonly statuses: RecordedStatus[];
   readonly checkRuns: RecordedCheckRun[];
+  readonly inlineComments: RecordedInlineComment[];
   /** How many writes reached the SCM (a no-op ensure adds none). */
   writes: number;
 }
@@ -40,14 +53,16 @@ export interface InMemoryScmState {
 export type RecordedCheckRun = ScmCheckRunRequest & { readonly id: string; readonly updates: number };
 
 export function emptyScmState(): InMemoryScmState {
-  return { comments: [], statuses: [], checkRuns: [], writes: 0 };
+  return { comments: [], statuses: [], checkRuns: [], inlineComments: [], writes: 0 };
 }
 
 /**
  * An SCM that records what it is sent and behaves like a careful platform client: comments are
  * updated in place when `updateExisting` is set (found by their marker line when the body starts with
  * one, so several scanners keep separate comments), identical statuses are not written twice, and a
- * check run is found by head SHA and name and only rewritten when it changed.
+ * check run is found by head SHA and name and only rewritten when it changed. Inline comments go only on
+ * lines listed in the request's `changedLines` (every line of the finding; none given: none are on the
+ * diff), the rest come back as `fallback`; one already there (same path, line and body) is not repeated.
  *
  * `config.scmDelayMs` waits between the lookup and the write, as a platform's round trips do: two
  * writers that are not serialised then both create, which is what the catalog's per-PR lock prevents.
@@ -162,6 +177,54 @@ export function createInMemoryScmClient(
       state.checkRuns.push({ ...request, id, updates: 0 });
       state.writes += 1;
       return ok({ checkRunId: id, url: null, annotationsPosted, action: 'created' });
+    },
+
+    async postInlineComments(request) {
+      const failed = failure<ScmInlineCommentsResponse>();
+      if (failed) return failed;
+      const pullRequest = `${request.owner}/${request.repository}#${request.pullRequestNumber}`;
+      const marker = commentMarker(request.markerKey ?? 'default');
+      const added = new Map<string, Set<number>>();
+      for (const file of request.changedLines ?? []) {
+        const lines = added.get(file.path) ?? new Set<number>();
+        for (const line of file.lines) lines.add(line);
+        added.set(file.path, lines);
+      }
+      const fallback: ScmCheckRunAnnotation[] = [];
+      let posted = 0;
+      let unchanged = 0;
+      await settle();
+      for (const finding of request.findings) {
+        const start = Math.max(1, Math.floor(finding.startLine));
+        const end = Math.max(start, Math.floor(finding.endLine));
+        const lines = added.get(finding.path);
+        let onDiff = lines !== undefined;
+        for (let line = start; onDiff && line <= end; line++) onDiff = lines!.has(line);
+        if (!onDiff) {
+          fallback.push(finding);
+          continue;
+        }
+        const heading = finding.title ? `**${finding.annotationLevel}**: ${finding.title}\n\n` : '';
+        const body = `${marker}\n${heading}${finding.message}`;
+        const there = state.inlineComments.some(
+          (c) =>
+            c.pullRequest === pullRequest && c.path === finding.path && c.line === end && c.body === body,
+        );
+        if (there) {
+          unchanged += 1;
+          continue;
+        }
+        state.inlineComments.push({
+          id: String(state.inlineComments.length + 1),
+          pullRequest,
+          path: finding.path,
+          line: end,
+          body,
+        });
+        posted += 1;
+      }
+      if (posted > 0) state.writes += 1;
+      return ok({ posted, unchanged, fallback, reviewIds: posted > 0 ? [String(state.writes)] : [] });
     },
   };
 }
