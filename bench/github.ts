@@ -9,7 +9,6 @@
  * request validation would share the event loop being measured.
  */
 
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { commentMarker } from '../src/annotations/markdown.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -24,6 +23,7 @@ import {
 } from '../src/providers/github-app/index.js';
 import { createInlineCredentialsAccessor } from '../src/secrets/index.js';
 import { startFakeGitHub } from '../test/fakes/github/fake-github.js';
+import { forkChild } from './support/child-channel.js';
 import { loadLine, machineLine } from './support/machine.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -119,35 +119,18 @@ interface FakeHandle {
 }
 
 function startFakeProcess(): FakeHandle {
-  // fork() passes this process's execArgv on, so the child loads this .ts file through tsx as well.
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--fake-github'], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ask = <T extends FromFake['type']>(message: ToFake, type: T) =>
-    new Promise<Extract<FromFake, { type: T }>>((resolve, reject) => {
-      const onMessage = (reply: FromFake) => {
-        if (reply.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(reply as Extract<FromFake, { type: T }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`the fake GitHub exited (code ${code})`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-      child.send(message);
-    });
+  const channel = forkChild<ToFake, FromFake>(
+    fileURLToPath(import.meta.url),
+    ['--fake-github'],
+    'the fake GitHub',
+  );
   return {
-    start: (latencyMs) => ask({ type: 'start', latencyMs }, 'started'),
+    start: (latencyMs) => channel.ask({ type: 'start', latencyMs }, 'started'),
     async report() {
-      const { type: _, ...report } = await ask({ type: 'report' }, 'report');
+      const { type: _, ...report } = await channel.ask({ type: 'report' }, 'report');
       return report;
     },
-    async close() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ type: 'close' });
-      await exited;
-    },
+    close: () => channel.close(),
   };
 }
 

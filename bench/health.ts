@@ -9,7 +9,6 @@
  * would count in the poller's checks per CPU-second.
  */
 
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +33,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { createStore, type Store } from '../src/store/store.js';
 import { createPostgresSchema, postgresAvailable, TEST_POSTGRES_URL } from '../test/support/services.js';
 import { createHttpProbePlugin } from './http-probe-plugin.js';
+import { forkChild } from './support/child-channel.js';
 import { loadLine, machineLine } from './support/machine.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -146,43 +146,22 @@ interface Fake {
 }
 
 async function startFake(delayMs: number): Promise<Fake> {
-  // fork() passes this process's execArgv on, so the child loads this .ts file through tsx as well.
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--fake-server', String(delayMs)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = <T extends FakeReply['type']>(type: T) =>
-    new Promise<Extract<FakeReply, { type: T }>>((resolve, reject) => {
-      const onMessage = (message: FakeReply) => {
-        if (message.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(message as Extract<FakeReply, { type: T }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`the fake server exited (code ${code})`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  const ask = <T extends FakeReply['type']>(request: FakeRequest, type: T) => {
-    const reply = next(type);
-    child.send(request);
-    return reply;
-  };
-  const { port } = await next('listening');
+  const channel = forkChild<FakeRequest, FakeReply>(
+    fileURLToPath(import.meta.url),
+    ['--fake-server', String(delayMs)],
+    'the fake server',
+  );
+  const { port } = await channel.next('listening');
   return {
     port,
     async reset() {
-      await ask({ type: 'reset' }, 'reset');
+      await channel.ask({ type: 'reset' }, 'reset');
     },
     async counts() {
-      const { type: _, ...counts } = await ask({ type: 'counts' }, 'counts');
+      const { type: _, ...counts } = await channel.ask({ type: 'counts' }, 'counts');
       return counts;
     },
-    async close() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ type: 'close' });
-      await exited;
-    },
+    close: () => channel.close(),
   };
 }
 
