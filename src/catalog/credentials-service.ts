@@ -2,6 +2,7 @@ import type { Principal } from '../core/scopes.js';
 import type { LocalSecretRef, SecretInput, Secrets } from '../secrets/index.js';
 import type { AuditFilter, AuditRecord } from '../store/audit-repository.js';
 import type { Store } from '../store/store.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
 
 /** The credentials a tenant hands us, and the audit trail of every credential access. */
 export interface CredentialsService {
@@ -10,12 +11,12 @@ export interface CredentialsService {
   /** A new version of the caller's secret `id`. */
   replace(principal: Principal, id: string, value: SecretInput): Promise<LocalSecretRef>;
   delete(principal: Principal, id: string): Promise<void>;
-  /** The caller's tenant's audit records, newest first. */
+  /** The caller's tenant's audit records, newest first, a page at a time. */
   audit(
     principal: Principal,
     filter: Omit<AuditFilter, 'tenantId'>,
-    page: { limit: number; beforeId?: string },
-  ): Promise<AuditRecord[]>;
+    page: { pageSize: number; pageToken?: string },
+  ): Promise<{ items: AuditRecord[]; nextPageToken: string | null }>;
 }
 
 export function createCredentialsService(deps: {
@@ -45,7 +46,14 @@ export function createCredentialsService(deps: {
         return ref;
       }),
     delete: (principal, id) => local.delete(principal.tenantId, principal.actor, id),
-    audit: (principal, filter, page) =>
-      deps.store.audit.list({ ...filter, tenantId: principal.tenantId }, page),
+    async audit(principal, filter, { pageSize, pageToken }) {
+      const beforeId = pageToken ? decodePageToken(pageToken) : undefined;
+      const rows = await deps.store.audit.list(
+        { ...filter, tenantId: principal.tenantId },
+        { limit: pageSize + 1, beforeId },
+      );
+      const items = rows.slice(0, pageSize);
+      return { items, nextPageToken: rows.length > pageSize ? encodePageToken(items.at(-1)!.id) : null };
+    },
   };
 }

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { decodePageToken, encodePageToken } from '../../catalog/page-token.js';
 import { errorResponses, IdParams, SecretValueSchema } from '../schemas.js';
 import type { ApiDeps } from '../server.js';
 
@@ -147,18 +146,15 @@ export function secretRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { pageSize, pageToken, since, until, ...filter } = request.query;
-        const beforeId = pageToken ? decodePageToken(pageToken) : undefined;
-        const rows = await credentials.audit(
+        return credentials.audit(
           request.principal,
           {
             ...filter,
             since: since && new Date(since).toISOString(),
             until: until && new Date(until).toISOString(),
           },
-          { limit: pageSize + 1, beforeId },
+          { pageSize, pageToken },
         );
-        const items = rows.slice(0, pageSize);
-        return { items, nextPageToken: rows.length > pageSize ? encodePageToken(items.at(-1)!.id) : null };
       },
     );
   };
