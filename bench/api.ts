@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
@@ -22,13 +23,19 @@ import { createIdGenerator } from '../src/core/ids.js';
 import type { Integration } from '../src/core/integration.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createPostgresSchema, TEST_POSTGRES_URL } from '../test/support/services.js';
-import { loadLine, machineLine } from './support/machine.js';
+import { loadLine, machineLine, mainThreadCpuMs } from './support/machine.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings (environment)
 
 const DURATION_S = numberSetting('BENCH_DURATION', 10, { min: 1 });
 const WARMUP_S = numberSetting('BENCH_WARMUP', 2, { min: 0 });
+/**
+ * The measured seconds of each scenario are split into this many slices, run in turns (bare, healthz,
+ * by-id, list, bare, …), so that a machine that speeds up or slows down during the run moves every
+ * scenario alike instead of skewing the ratios.
+ */
+const ROUNDS = numberSetting('BENCH_ROUNDS', 5, { min: 1, integer: true });
 const CONNECTIONS = numberSetting('BENCH_CONNECTIONS', 10, { min: 1, integer: true });
 const PIPELINING = numberSetting('BENCH_PIPELINING', 1, { min: 1, integer: true });
 const SEED_COUNT = numberSetting('BENCH_SEED', 10_000, { min: 100, integer: true });
@@ -69,26 +76,29 @@ function databasesSetting(raw: string): ('sqlite' | 'postgres')[] {
 interface LoadSpec {
   readonly url: string;
   readonly headers: Record<string, string>;
-  /** Paths to pick from at random for every request. */
+  /** Paths to pick from for every request. */
   readonly paths: readonly string[];
+  /** `random`, or `in turn` (the warm-up: every path once before any twice). */
+  readonly order: 'random' | 'in turn';
   readonly durationS: number;
-  readonly warmupS: number;
+  /** A number of requests to send instead of running for `durationS`. */
+  readonly amount?: number;
   readonly connections: number;
   readonly pipelining: number;
 }
 
-/** What one measured run (the warm-up excluded) gives back. */
+/** What one load run gives back. */
 interface LoadResult {
   readonly requests: number;
   readonly durationS: number;
-  readonly reqPerSec: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
+  /** Exact response times of the 2xx responses, in milliseconds. */
+  readonly latencies: Float64Array;
+  /** Bytes of the 2xx responses, headers included. */
+  readonly bytes: number;
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
   readonly statusCodes: Record<string, number>;
-  readonly bytesPerResponse: number;
 }
 
 /** The fields of autocannon's result as a worker thread receives it (see autocannon/lib/run.js). */
@@ -101,8 +111,13 @@ interface RawResult {
   readonly statusCodeStats: Record<string, { count: number }>;
 }
 
-function runAutocannon(spec: LoadSpec, durationS: number): Promise<LoadResult> {
+function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   const { paths } = spec;
+  let next = 0;
+  const pick =
+    spec.order === 'random'
+      ? () => paths[Math.floor(Math.random() * paths.length)]!
+      : () => paths[next++ % paths.length]!;
   const latencies: number[] = [];
   let bytes = 0;
   return new Promise((resolve, reject) => {
@@ -111,13 +126,13 @@ function runAutocannon(spec: LoadSpec, durationS: number): Promise<LoadResult> {
         url: spec.url,
         connections: spec.connections,
         pipelining: spec.pipelining,
-        duration: durationS,
+        ...(spec.amount === undefined ? { duration: spec.durationS } : { amount: spec.amount }),
         headers: spec.headers,
         requests: [
           {
             method: 'GET',
             setupRequest: (request) => {
-              request.path = paths[Math.floor(Math.random() * paths.length)]!;
+              request.path = pick();
               return request;
             },
           },
@@ -127,21 +142,18 @@ function runAutocannon(spec: LoadSpec, durationS: number): Promise<LoadResult> {
         if (error) return reject(error);
         // Off the main thread autocannon hands back its raw, unaggregated result.
         const result = aggregated as unknown as RawResult;
-        // autocannon's own latency histogram keeps whole milliseconds only; these are exact.
-        const sorted = Float64Array.from(latencies).sort();
         const statusCodes: Record<string, number> = {};
         for (const [code, stats] of Object.entries(result.statusCodeStats)) statusCodes[code] = stats.count;
         resolve({
           requests: result.totalCompletedRequests,
           durationS: result.duration,
-          reqPerSec: result.totalCompletedRequests / result.duration,
-          p50Ms: percentile(sorted, 0.5),
-          p99Ms: percentile(sorted, 0.99),
+          // autocannon's own latency histogram keeps whole milliseconds only; these are exact.
+          latencies: Float64Array.from(latencies),
+          bytes,
           non2xx: result.non2xx,
           errors: result.errors,
           timeouts: result.timeouts,
           statusCodes,
-          bytesPerResponse: latencies.length ? Math.round(bytes / latencies.length) : 0,
         });
       },
     );
@@ -154,6 +166,43 @@ function runAutocannon(spec: LoadSpec, durationS: number): Promise<LoadResult> {
   });
 }
 
+/** Adds up the slices of one scenario. */
+function combine(slices: readonly Slice[]): Measured {
+  const sum = (pick: (slice: Slice) => number) => slices.reduce((total, slice) => total + pick(slice), 0);
+  const requests = sum((slice) => slice.requests);
+  const durationS = sum((slice) => slice.durationS);
+  const latencies = new Float64Array(sum((slice) => slice.latencies.length));
+  let offset = 0;
+  for (const slice of slices) {
+    latencies.set(slice.latencies, offset);
+    offset += slice.latencies.length;
+  }
+  latencies.sort();
+  const statusCodes: Record<string, number> = {};
+  for (const slice of slices) {
+    for (const [code, count] of Object.entries(slice.statusCodes))
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  }
+  const active = sum((slice) => slice.busy.active);
+  const cpuMs = slices.some((slice) => slice.cpuMs === undefined) ? Number.NaN : sum((slice) => slice.cpuMs!);
+  const idle = sum((slice) => slice.busy.idle);
+  return {
+    requests,
+    durationS,
+    reqPerSec: requests / durationS,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    non2xx: sum((slice) => slice.non2xx),
+    errors: sum((slice) => slice.errors),
+    timeouts: sum((slice) => slice.timeouts),
+    statusCodes,
+    bytesPerResponse: latencies.length ? Math.round(sum((slice) => slice.bytes) / latencies.length) : 0,
+    serverBusy: active / (active + idle),
+    serverUsPerRequest: requests > 0 ? (active * 1000) / requests : Number.NaN,
+    serverCpuUsPerRequest: requests > 0 ? (cpuMs * 1000) / requests : Number.NaN,
+  };
+}
+
 /** Nearest-rank percentile of sorted values. */
 function percentile(sorted: Float64Array, fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -164,15 +213,35 @@ function percentile(sorted: Float64Array, fraction: number): number {
 // Main thread: servers, seeding, scenarios and the report.
 
 /** A load result with how busy the servers' thread (this main thread) was meanwhile. */
-interface Measured extends LoadResult {
-  /** Event-loop utilisation of the main thread during the measured run, 0 to 1. */
+interface Slice extends LoadResult {
+  /** Event-loop utilisation of the main thread (where the servers run) meanwhile. */
+  readonly busy: EventLoopUtilization;
+  /** CPU time of the main thread meanwhile, in milliseconds (undefined off Linux). */
+  readonly cpuMs: number | undefined;
+}
+
+/** A scenario's slices added up. */
+interface Measured {
+  readonly requests: number;
+  readonly durationS: number;
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly statusCodes: Record<string, number>;
+  readonly bytesPerResponse: number;
+  /** Event-loop utilisation of the main thread during the measured slices, 0 to 1. */
   readonly serverBusy: number;
   /** Main-thread busy time per completed request, in microseconds. */
   readonly serverUsPerRequest: number;
+  /** Main-thread CPU time per completed request, in microseconds (NaN off Linux). */
+  readonly serverCpuUsPerRequest: number;
 }
 
 interface LoadGenerator {
-  run(spec: LoadSpec): Promise<Measured>;
+  run(spec: LoadSpec): Promise<Slice>;
   close(): Promise<void>;
 }
 
@@ -187,7 +256,7 @@ async function startLoadGenerator(): Promise<LoadGenerator> {
     failure = error;
     pending?.(error);
   });
-  type Reply = { phase: 'measuring' } | { ok: true; result: LoadResult } | { ok: false; message: string };
+  type Reply = { ok: true; result: LoadResult } | { ok: false; message: string };
   await new Promise<void>((resolve, reject) => {
     pending = reject;
     worker.once('message', () => resolve());
@@ -197,23 +266,16 @@ async function startLoadGenerator(): Promise<LoadGenerator> {
       return new Promise((resolve, reject) => {
         if (failure) return reject(failure);
         pending = reject;
-        // Main-thread (server) busy time is taken over the measured run only, not the warm-up.
-        let start = performance.eventLoopUtilization();
+        const start = performance.eventLoopUtilization();
+        const startCpu = mainThreadCpuMs();
         const onMessage = (message: Reply) => {
-          if ('phase' in message) {
-            start = performance.eventLoopUtilization();
-            return;
-          }
           worker.off('message', onMessage);
           pending = undefined;
           if (!message.ok) return reject(new Error(`load generator failed: ${message.message}`));
           const busy = performance.eventLoopUtilization(start);
-          const { requests } = message.result;
-          resolve({
-            ...message.result,
-            serverBusy: busy.utilization,
-            serverUsPerRequest: requests > 0 ? (busy.active * 1000) / requests : Number.NaN,
-          });
+          const endCpu = mainThreadCpuMs();
+          const cpuMs = startCpu === undefined || endCpu === undefined ? undefined : endCpu - startCpu;
+          resolve({ ...message.result, busy, cpuMs });
         };
         worker.on('message', onMessage);
         worker.postMessage(spec);
@@ -300,7 +362,8 @@ function printMachine(): void {
   console.log(loadLine());
   console.log(
     `  load: autocannon in a worker thread, ${CONNECTIONS} connections, pipelining ${PIPELINING}, ` +
-      `${WARMUP_S} s warm-up (not counted) + ${DURATION_S} s measured per scenario`,
+      `${WARMUP_S} s warm-up (not counted) + ${DURATION_S} s measured per scenario, ` +
+      `in ${ROUNDS} rounds of ${(DURATION_S / ROUNDS).toFixed(1)} s taken in turns`,
   );
   console.log(`  data: ${SEED_COUNT} integrations (provider in_memory, type scm) of tenant ${TENANT}`);
   console.log('');
@@ -405,23 +468,43 @@ async function benchDatabase(
         paths: listPaths,
       },
     ];
-    const rows: ScenarioRow[] = [];
     // BENCH_SCENARIOS=by-id (for profiling one scenario); the bare route always runs, as the baseline.
     const only = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim());
-    for (const scenario of scenarios.filter((s) => !only || s.key === 'bare' || only.includes(s.key))) {
-      process.stdout.write(`${tag} running ${scenario.name} ... `);
-      const result = await load.run({
-        url: scenario.url,
-        headers: scenario.headers,
-        paths: scenario.paths,
-        durationS: DURATION_S,
-        warmupS: WARMUP_S,
-        connections: CONNECTIONS,
-        pipelining: PIPELINING,
-      });
-      console.log(`${Math.round(result.reqPerSec)} req/s`);
-      rows.push({ key: scenario.key, scenario: scenario.name, result });
+    const chosen = scenarios.filter((s) => !only || s.key === 'bare' || only.includes(s.key));
+    const spec = (scenario: (typeof chosen)[number], durationS: number, order: LoadSpec['order']) => ({
+      url: scenario.url,
+      headers: scenario.headers,
+      paths: scenario.paths,
+      order,
+      durationS,
+      connections: CONNECTIONS,
+      pipelining: PIPELINING,
+    });
+    if (WARMUP_S > 0) {
+      // Every path once (each integration read before, as in a service that has been running), then
+      // WARMUP_S seconds of the measured mix.
+      process.stdout.write(`${tag} warming up: every path once, then ${WARMUP_S} s per scenario ... `);
+      for (const scenario of chosen) {
+        await load.run({ ...spec(scenario, 0, 'in turn'), amount: Math.max(scenario.paths.length, CONNECTIONS) });
+        await load.run(spec(scenario, WARMUP_S, 'random'));
+      }
+      console.log('done');
     }
+    const slices = new Map(chosen.map((scenario) => [scenario.key, [] as Slice[]]));
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      process.stdout.write(`${tag} round ${round}/${ROUNDS}:`);
+      for (const scenario of chosen) {
+        const slice = await load.run(spec(scenario, DURATION_S / ROUNDS, 'random'));
+        slices.get(scenario.key)!.push(slice);
+        process.stdout.write(` ${scenario.key} ${Math.round(slice.requests / slice.durationS)}/s`);
+      }
+      process.stdout.write('\n');
+    }
+    const rows: ScenarioRow[] = chosen.map((scenario) => ({
+      key: scenario.key,
+      scenario: scenario.name,
+      result: combine(slices.get(scenario.key)!),
+    }));
     printTable(database, rows);
     return { database, seedMs, rows };
   } finally {
@@ -504,6 +587,7 @@ function printTable(database: string, rows: readonly ScenarioRow[]): void {
     'vs bare',
     'busy',
     'µs/req',
+    'cpu µs/req',
     'bytes',
     'requests',
     'non-2xx',
@@ -517,6 +601,7 @@ function printTable(database: string, rows: readonly ScenarioRow[]): void {
     (result.reqPerSec / bare).toFixed(2),
     `${Math.round(result.serverBusy * 100)}%`,
     result.serverUsPerRequest.toFixed(0),
+    Number.isNaN(result.serverCpuUsPerRequest) ? '-' : result.serverCpuUsPerRequest.toFixed(0),
     String(result.bytesPerResponse),
     String(result.requests),
     String(result.non2xx),
@@ -603,9 +688,7 @@ if (isMainThread) {
   parentPort!.postMessage({ ready: true });
   parentPort!.on('message', async (spec: LoadSpec) => {
     try {
-      if (spec.warmupS > 0) await runAutocannon(spec, spec.warmupS);
-      parentPort!.postMessage({ phase: 'measuring' });
-      parentPort!.postMessage({ ok: true, result: await runAutocannon(spec, spec.durationS) });
+      parentPort!.postMessage({ ok: true, result: await runAutocannon(spec) });
     } catch (error) {
       parentPort!.postMessage({ ok: false, message: (error as Error).stack ?? String(error) });
     }

@@ -21,16 +21,37 @@ declare module 'fastify' {
  */
 export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
   app.decorateRequest('principal', null as unknown as Principal);
-  app.addHook('onRequest', async (request) => {
-    const principal = await tokens.authenticate(request.headers.authorization);
-    const required = request.routeOptions.config.scope;
-    if (!required) throw new Error(`route ${request.routeOptions.url} declares no scope`);
-    if (!hasScope(principal.scopes, required)) {
-      throw new ForbiddenError(`this operation needs the ${required} scope`);
+  // Callback style: a token seen in the last seconds is resolved synchronously, and then the request
+  // goes on without waiting for a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    let outcome: Principal | Promise<Principal>;
+    try {
+      outcome = tokens.authenticate(request.headers.authorization);
+    } catch (error) {
+      done(error as Error);
+      return;
     }
-    request.principal = principal;
-    addLogBindings(request, { tenantId: principal.tenantId });
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (principal) => done(admit(request, principal)),
+        (error: Error) => done(error),
+      );
+    } else {
+      done(admit(request, outcome));
+    }
   });
+}
+
+/** Checks the route's scope and binds the principal to the request; the refusal, if any. */
+function admit(request: FastifyRequest, principal: Principal): Error | undefined {
+  const required = request.routeOptions.config.scope;
+  if (!required) return new Error(`route ${request.routeOptions.url} declares no scope`);
+  if (!hasScope(principal.scopes, required)) {
+    return new ForbiddenError(`this operation needs the ${required} scope`);
+  }
+  request.principal = principal;
+  addLogBindings(request, { tenantId: principal.tenantId });
+  return undefined;
 }
 
 /**

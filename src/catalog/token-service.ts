@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, NotFoundError, UnauthenticatedError } from '../core/errors.js';
@@ -42,8 +42,11 @@ export interface CreateTokenInput {
 export interface TokenService {
   /** Creates a token and returns its secret, the only time it is ever shown. */
   create(input: CreateTokenInput): Promise<{ token: string; view: TokenView }>;
-  /** Resolves `Authorization: Bearer …` to a principal, or throws `UnauthenticatedError`. */
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  /**
+   * Resolves `Authorization: Bearer …` to a principal, or throws `UnauthenticatedError`. A token
+   * seen in the last few seconds is answered at once, without a promise: every API request asks.
+   */
+  authenticate(authorization: string | undefined): Principal | Promise<Principal>;
   list(tenantId: string | null): Promise<TokenView[]>;
   revoke(tenantId: string, id: string): Promise<void>;
   /**
@@ -61,7 +64,7 @@ export interface TokenServiceDeps {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 export function generateToken(): string {
@@ -70,7 +73,8 @@ export function generateToken(): string {
 
 export function createTokenService(deps: TokenServiceDeps): TokenService {
   const { store, newId, now, logger } = deps;
-  const cache = new Map<string, { token: StoredToken; until: number }>();
+  /** By token hash: the stored token (revoked ones too) and the principal it makes. */
+  const cache = new Map<string, { token: StoredToken; principal: Principal; until: number }>();
   const lastTouched = new Map<string, number>();
 
   function validate(input: CreateTokenInput): void {
@@ -98,16 +102,32 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     return view(stored);
   }
 
-  async function lookup(hash: string): Promise<StoredToken | undefined> {
-    const cached = cache.get(hash);
+  async function lookup(tokenHash: string): Promise<Principal> {
+    const token = await store.tokens.findByHash(tokenHash);
+    if (!token) return admit(undefined);
+    const principal: Principal = Object.freeze({
+      tenantId: token.tenantId,
+      tokenId: token.id,
+      actor: `token:${token.name}`,
+      scopes: Object.freeze([...token.scopes]),
+    });
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(tokenHash, { token, principal, until: Date.now() + CACHE_TTL_MS });
+    return admit(token, principal);
+  }
+
+  /** Refuses a missing or revoked token; records its use (at most once a minute per token). */
+  function admit(token: StoredToken | undefined, principal?: Principal): Principal {
+    if (!token || !principal || token.revokedAt !== null)
+      throw new UnauthenticatedError('the token is not valid or was revoked');
     const at = Date.now();
-    if (cached && cached.until > at) return cached.token;
-    const token = await store.tokens.findByHash(hash);
-    if (token) {
-      if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(hash, { token, until: at + CACHE_TTL_MS });
+    if ((lastTouched.get(token.id) ?? 0) + TOUCH_INTERVAL_MS < at) {
+      lastTouched.set(token.id, at);
+      store.tokens.touch(token.id, new Date(at).toISOString()).catch((error: unknown) => {
+        logger.warn({ err: error, tokenId: token.id }, 'could not record token use');
+      });
     }
-    return token;
+    return principal;
   }
 
   return {
@@ -117,28 +137,16 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       return { token, view: await insert(input, token, newId()) };
     },
 
-    async authenticate(authorization) {
+    authenticate(authorization) {
       const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
       if (!match) throw new UnauthenticatedError('send Authorization: Bearer <token>');
       const secret = match[1]!;
       if (!TOKEN_PATTERN.test(secret) && secret.length < 32)
         throw new UnauthenticatedError('the token is not valid');
-      const token = await lookup(hashToken(secret));
-      if (!token || token.revokedAt !== null)
-        throw new UnauthenticatedError('the token is not valid or was revoked');
-      const at = Date.now();
-      if ((lastTouched.get(token.id) ?? 0) + TOUCH_INTERVAL_MS < at) {
-        lastTouched.set(token.id, at);
-        store.tokens.touch(token.id, new Date(at).toISOString()).catch((error: unknown) => {
-          logger.warn({ err: error, tokenId: token.id }, 'could not record token use');
-        });
-      }
-      return {
-        tenantId: token.tenantId,
-        tokenId: token.id,
-        actor: `token:${token.name}`,
-        scopes: token.scopes,
-      };
+      const tokenHash = hashToken(secret);
+      const cached = cache.get(tokenHash);
+      if (cached && cached.until > Date.now()) return admit(cached.token, cached.principal);
+      return lookup(tokenHash);
     },
 
     async list(tenantId) {
@@ -148,7 +156,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     async revoke(tenantId, id) {
       if (!isUuid(id) || !(await store.tokens.revoke(tenantId, id, now().toISOString())))
         throw new NotFoundError('token', id);
-      for (const [hash, entry] of cache) if (entry.token.id === id) cache.delete(hash);
+      for (const [tokenHash, entry] of cache) if (entry.token.id === id) cache.delete(tokenHash);
       logger.info({ tokenId: id, tenantId }, 'token revoked');
     },
 

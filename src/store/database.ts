@@ -13,6 +13,11 @@ export interface Database {
   readonly dialect: Dialect;
   /** Where the data lives, without credentials: a file path or `postgres://host:port/db`. */
   readonly location: string;
+  /**
+   * SQLite only: `PRAGMA data_version` of the connection, which changes when another connection
+   * commits to the file. The integration cache checks it (see integration-cache.ts).
+   */
+  readonly dataVersion?: () => number;
   close(): Promise<void>;
 }
 
@@ -47,10 +52,12 @@ function openSqlite(filename: string): Database {
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: reusingStatements(connection) }) });
+  const dataVersion = connection.prepare('pragma data_version').pluck();
   return {
     db,
     dialect: 'sqlite',
     location: filename === ':memory:' ? filename : resolve(filename),
+    dataVersion: () => dataVersion.get() as number,
     close: () => db.destroy(),
   };
 }

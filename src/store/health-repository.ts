@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Health, HealthStatus, IntegrationStatus } from '../core/integration.js';
 import type { Dialect } from './database.js';
+import { forgetAfter, type IntegrationCache, NO_INTEGRATION_CACHE } from './integration-cache.js';
 import { fromJson, toIso } from './rows.js';
 import type { Tables } from './tables.js';
 
@@ -82,7 +83,14 @@ export interface HealthRepository {
   countByHealth(): Promise<Record<string, number>>;
 }
 
-export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): HealthRepository {
+/**
+ * @param cache integrations kept in memory (SQLite); the health columns written here are forgotten there.
+ */
+export function createHealthRepository(
+  db: Kysely<Tables>,
+  dialect: Dialect,
+  cache: IntegrationCache = NO_INTEGRATION_CACHE,
+): HealthRepository {
   return {
     async schedule(tenantId, integrationId, nextRunAt) {
       await db
@@ -163,19 +171,21 @@ export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): He
     },
 
     async setHealth(tenantId, integrationId, health, status) {
-      await db
-        .updateTable('integrations')
-        .set({
-          health_status: health.status,
-          health_checked_at: health.checkedAt,
-          health_latency_ms: health.latencyMs,
-          health_message: health.message,
-          // A user may have disabled it while the check ran; that choice wins.
-          status: sql<string>`case when status = 'disabled' then 'disabled' else ${status} end`,
-        })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', integrationId)
-        .execute();
+      await forgetAfter(cache, integrationId, () =>
+        db
+          .updateTable('integrations')
+          .set({
+            health_status: health.status,
+            health_checked_at: health.checkedAt,
+            health_latency_ms: health.latencyMs,
+            health_message: health.message,
+            // A user may have disabled it while the check ran; that choice wins.
+            status: sql<string>`case when status = 'disabled' then 'disabled' else ${status} end`,
+          })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', integrationId)
+          .execute(),
+      );
     },
 
     async appendCheck(record, keep) {
@@ -255,8 +265,9 @@ export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): He
           status,
         })),
       );
-      await (dialect === 'postgres'
-        ? sql`
+      const healthUpdate =
+        dialect === 'postgres'
+          ? sql`
             update integrations as i
             set health_status = v.health_status, health_checked_at = v.health_checked_at,
                 health_latency_ms = v.health_latency_ms, health_message = v.health_message,
@@ -265,7 +276,7 @@ export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): He
               tenant_id text, id uuid, health_status text, health_checked_at timestamptz,
               health_latency_ms integer, health_message text, status text)
             where i.tenant_id = v.tenant_id and i.id = v.id`
-        : sql`
+          : sql`
             update integrations
             set health_status = v.health_status, health_checked_at = v.health_checked_at,
                 health_latency_ms = v.health_latency_ms, health_message = v.health_message,
@@ -276,8 +287,12 @@ export function createHealthRepository(db: Kysely<Tables>, dialect: Dialect): He
                          value ->> 'health_latency_ms' as health_latency_ms,
                          value ->> 'health_message' as health_message, value ->> 'status' as status
                   from json_each(${healths})) as v
-            where integrations.tenant_id = v.tenant_id and integrations.id = v.id`
-      ).execute(db);
+            where integrations.tenant_id = v.tenant_id and integrations.id = v.id`;
+      await forgetAfter(
+        cache,
+        written.map(({ record }) => record.integrationId),
+        () => healthUpdate.execute(db),
+      );
 
       // appendCheck(): the records, then the same bounded retention (newest `keep` per integration).
       for (let start = 0; start < written.length; start += INSERT_CHUNK) {

@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { HealthStatus, Integration, IntegrationStatus, IntegrationType } from '../core/integration.js';
+import { forgetAfter, type IntegrationCache, NO_INTEGRATION_CACHE } from './integration-cache.js';
 import { escapeLike, fromJson, toBool, toIso, toIsoOrNull } from './rows.js';
 import type { IntegrationsTable, Tables } from './tables.js';
 
@@ -35,7 +36,13 @@ export interface IntegrationRepository {
   delete(tenantId: string, id: string, expectedVersion?: number): Promise<boolean>;
 }
 
-export function createIntegrationRepository(db: Kysely<Tables>): IntegrationRepository {
+/**
+ * @param cache integrations kept in memory (SQLite); every write here forgets what it changed.
+ */
+export function createIntegrationRepository(
+  db: Kysely<Tables>,
+  cache: IntegrationCache = NO_INTEGRATION_CACHE,
+): IntegrationRepository {
   async function replaceTags(integration: Integration): Promise<void> {
     await db.deleteFrom('integration_tags').where('integration_id', '=', integration.id).execute();
     if (integration.tags.length === 0) return;
@@ -58,13 +65,16 @@ export function createIntegrationRepository(db: Kysely<Tables>): IntegrationRepo
     },
 
     async findById(tenantId, id) {
+      const cached = cache.get(tenantId, id);
+      if (cached) return cached;
+      const stamp = cache.stamp();
       const row = await db
         .selectFrom('integrations')
         .selectAll()
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .executeTakeFirst();
-      return row && fromRow(row);
+      return row && cache.remember(fromRow(row), stamp);
     },
 
     async idsByAuthRef(tenantId, ref) {
@@ -125,13 +135,15 @@ export function createIntegrationRepository(db: Kysely<Tables>): IntegrationRepo
 
     async update(next, expectedVersion) {
       const { id, tenant_id, created_at, created_by, ...changes } = toRow(next);
-      const result = await db
-        .updateTable('integrations')
-        .set(changes)
-        .where('tenant_id', '=', tenant_id)
-        .where('id', '=', id)
-        .where('version', '=', expectedVersion)
-        .executeTakeFirst();
+      const result = await forgetAfter(cache, id, () =>
+        db
+          .updateTable('integrations')
+          .set(changes)
+          .where('tenant_id', '=', tenant_id)
+          .where('id', '=', id)
+          .where('version', '=', expectedVersion)
+          .executeTakeFirst(),
+      );
       if (result.numUpdatedRows === 0n) return false;
       await replaceTags(next);
       return true;
@@ -140,7 +152,7 @@ export function createIntegrationRepository(db: Kysely<Tables>): IntegrationRepo
     async delete(tenantId, id, expectedVersion) {
       let query = db.deleteFrom('integrations').where('tenant_id', '=', tenantId).where('id', '=', id);
       if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
-      const result = await query.executeTakeFirst();
+      const result = await forgetAfter(cache, id, () => query.executeTakeFirst());
       if (result.numDeletedRows === 0n) return false;
       // SQLite enforces the cascade only with foreign_keys on; delete explicitly so both behave alike.
       await db.deleteFrom('integration_tags').where('integration_id', '=', id).execute();

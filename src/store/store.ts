@@ -11,6 +11,7 @@ import { type AuditRepository, createAuditRepository } from './audit-repository.
 import type { Database, Dialect } from './database.js';
 import { createHealthRepository, type HealthRepository } from './health-repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency-repository.js';
+import { createIntegrationCache, type IntegrationCache, NO_INTEGRATION_CACHE } from './integration-cache.js';
 import { createIntegrationRepository, type IntegrationRepository } from './integration-repository.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
 import { createSecretRepository, type SecretRepository } from './secret-repository.js';
@@ -37,10 +38,10 @@ export interface Store extends Repositories {
   transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
 }
 
-function repositories(db: Kysely<Tables>, dialect: Dialect): Repositories {
+function repositories(db: Kysely<Tables>, dialect: Dialect, cache: IntegrationCache): Repositories {
   return {
-    health: createHealthRepository(db, dialect),
-    integrations: createIntegrationRepository(db),
+    health: createHealthRepository(db, dialect, cache),
+    integrations: createIntegrationRepository(db, cache),
     tokens: createTokenRepository(db),
     outbox: createOutboxRepository(db, dialect),
     idempotency: createIdempotencyRepository(db),
@@ -57,10 +58,16 @@ function repositories(db: Kysely<Tables>, dialect: Dialect): Repositories {
  * await store.transaction(async (tx) => { await tx.integrations.insert(integration); await tx.outbox.append(event); });
  */
 export function createStore(database: Database): Store {
+  // SQLite serves one instance, so it can keep integrations in memory; see integration-cache.ts.
+  const cache = database.dataVersion
+    ? createIntegrationCache({ externalVersion: database.dataVersion })
+    : NO_INTEGRATION_CACHE;
   return {
-    ...repositories(database.db, database.dialect),
+    ...repositories(database.db, database.dialect, cache),
     database,
     transaction: (work) =>
-      database.db.transaction().execute((trx) => work(repositories(trx, database.dialect))),
+      database.db
+        .transaction()
+        .execute((trx) => work(repositories(trx, database.dialect, cache.forWrites()))),
   };
 }
