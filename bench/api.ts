@@ -485,7 +485,10 @@ async function benchDatabase(
       // WARMUP_S seconds of the measured mix.
       process.stdout.write(`${tag} warming up: every path once, then ${WARMUP_S} s per scenario ... `);
       for (const scenario of chosen) {
-        await load.run({ ...spec(scenario, 0, 'in turn'), amount: Math.max(scenario.paths.length, CONNECTIONS) });
+        await load.run({
+          ...spec(scenario, 0, 'in turn'),
+          amount: Math.max(scenario.paths.length, CONNECTIONS),
+        });
         await load.run(spec(scenario, WARMUP_S, 'random'));
       }
       console.log('done');
