@@ -4,40 +4,15 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testDatabaseTargets } from '../../test/support/databases.js';
+import { sampleIntegration as integration } from '../../test/support/integrations.js';
 import { createIdGenerator } from '../core/ids.js';
-import { type Integration, UNKNOWN_HEALTH } from '../core/integration.js';
+import type { Integration } from '../core/integration.js';
 import { type Database, openDatabase } from './database.js';
 import { createIntegrationCache } from './integration-cache.js';
 import { migrateToLatest } from './migrate.js';
 import { createStore, type Store } from './store.js';
 
 const newId = createIdGenerator();
-
-function integration(overrides: Partial<Integration> = {}): Integration {
-  const at = '2026-01-02T03:04:05.678Z';
-  return {
-    id: newId(),
-    tenantId: 'acme',
-    name: `i-${newId().slice(-12)}`,
-    type: 'scm',
-    provider: 'in_memory',
-    endpoint: 'https://scm.example.com',
-    authRef: null,
-    config: { health: 'healthy', nested: { list: [1, 2] } },
-    tags: ['prod'],
-    owner: 'Team A',
-    enabled: true,
-    status: 'pending',
-    health: UNKNOWN_HEALTH,
-    pollIntervalSeconds: null,
-    version: 1,
-    createdAt: at,
-    createdBy: 'token:test',
-    updatedAt: at,
-    updatedBy: 'token:test',
-    ...overrides,
-  };
-}
 
 describe('createIntegrationCache', () => {
   function setup(options: { maxEntries?: number } = {}) {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testDatabaseTargets } from '../../test/support/databases.js';
+import { sampleIntegration as integration } from '../../test/support/integrations.js';
 import { createIdGenerator } from '../core/ids.js';
-import { type Integration, UNKNOWN_HEALTH } from '../core/integration.js';
+import { UNKNOWN_HEALTH } from '../core/integration.js';
 import type { Database } from './database.js';
 import { isMigrated, migrateToLatest } from './migrate.js';
 import { isUniqueViolation } from './rows.js';
@@ -9,32 +10,6 @@ import { createStore, type Store } from './store.js';
 
 const targets = await testDatabaseTargets();
 const newId = createIdGenerator();
-
-function integration(overrides: Partial<Integration> = {}): Integration {
-  const at = new Date('2026-01-02T03:04:05.678Z').toISOString();
-  return {
-    id: newId(),
-    tenantId: 'acme',
-    name: `i-${newId().slice(-8)}`,
-    type: 'scm',
-    provider: 'in_memory',
-    endpoint: 'https://scm.example.com',
-    authRef: null,
-    config: { health: 'healthy', nested: { list: [1, 2] } },
-    tags: ['prod', 'team:a'],
-    owner: 'Team A',
-    enabled: true,
-    status: 'pending',
-    health: UNKNOWN_HEALTH,
-    pollIntervalSeconds: null,
-    version: 1,
-    createdAt: at,
-    createdBy: 'token:test',
-    updatedAt: at,
-    updatedBy: 'token:test',
-    ...overrides,
-  };
-}
 
 // One repository suite, run unchanged on both dialects.
 describe.each(targets)('store on $dialect', (target) => {
