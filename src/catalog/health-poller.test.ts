@@ -190,6 +190,61 @@ describe.each(targets)('health poller on $dialect', (target) => {
       .execute();
     expect(held).toEqual([]);
   });
+
+  test('writes results that arrive together together: one row and one event per check', async () => {
+    const newId = createIdGenerator();
+    const ids: string[] = [];
+    const at = clock.now().toISOString();
+    await t.app.store.transaction(async (tx) => {
+      for (let i = 0; i < 250; i += 1) {
+        const id = newId();
+        ids.push(id);
+        await tx.integrations.insert({
+          id,
+          tenantId: 'poll-many',
+          name: `many-${i}`,
+          type: 'scm',
+          provider: 'in_memory',
+          endpoint: 'https://many.example.com',
+          authRef: null,
+          config: {},
+          tags: [],
+          owner: null,
+          enabled: true,
+          status: 'pending',
+          health: { status: 'unknown', checkedAt: null, latencyMs: null, message: null },
+          pollIntervalSeconds: null,
+          version: 1,
+          createdAt: at,
+          createdBy: 'test',
+          updatedAt: at,
+          updatedBy: 'test',
+        });
+        await tx.health.schedule('poll-many', id, at);
+      }
+    });
+    const p = poller(t.app.plugins, 'batching-instance');
+
+    const checked = await p.drain();
+
+    expect(checked).toBe(250);
+    const { db } = t.app.store.database;
+    const history = await db
+      .selectFrom('health_checks')
+      .select('integration_id')
+      .where('tenant_id', '=', 'poll-many')
+      .execute();
+    expect(history.map((row) => row.integration_id).sort()).toEqual([...ids].sort());
+    const events = await db
+      .selectFrom('outbox')
+      .select(['subject', 'type', 'seq'])
+      .where('tenant_id', '=', 'poll-many')
+      .orderBy('seq')
+      .execute();
+    expect(events.map((event) => event.subject).sort()).toEqual([...ids].sort());
+    expect(new Set(events.map((event) => event.type))).toEqual(new Set(['integration.health_changed']));
+    expect(new Set(events.map((event) => String(event.seq))).size).toBe(250);
+  });
 });
 
 describe.skipIf(!targets[1]!.available)('three pollers on PostgreSQL', () => {

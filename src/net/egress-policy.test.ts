@@ -195,6 +195,29 @@ describe('createEgressPolicy with the default policy', () => {
     expect(refusal?.message).not.toMatch(/SECRET/);
   });
 
+  it('refuses every hostile URL again when one policy is asked twice (host verdicts are remembered)', async () => {
+    const policy = policyOf();
+    const rulesOf = async () =>
+      Promise.all(HOSTILE.map(async ([input]) => (await refusalOf(policy, input))?.rule));
+
+    const first = await rulesOf();
+    const second = await rulesOf();
+
+    expect(first).toEqual(HOSTILE.map(([, rule]) => rule));
+    expect(second).toEqual(first);
+  });
+
+  it('checks scheme, userinfo and port of every URL of a host it has allowed before', async () => {
+    const policy = policyOf();
+    expect(await refusalOf(policy, 'https://public.test/')).toBeUndefined();
+    expect(await refusalOf(policy, 'https://93.184.216.34/')).toBeUndefined();
+
+    expect((await refusalOf(policy, 'https://public.test:8443/'))?.rule).toBe('port');
+    expect((await refusalOf(policy, 'ftp://public.test/'))?.rule).toBe('scheme');
+    expect((await refusalOf(policy, 'https://user:pw@public.test/'))?.rule).toBe('userinfo');
+    expect((await refusalOf(policy, 'https://93.184.216.34:22/'))?.rule).toBe('port');
+  });
+
   it.each([
     'https://93.184.216.34/',
     'https://[2606:4700::1111]/',

@@ -100,13 +100,17 @@ describe('createHttpClient with the default egress policy', () => {
     expect(error.code).toBe('egress_denied');
   });
 
-  it('counts refusals by rule', async () => {
-    const { target, client, registry } = await world();
+  it('counts refusals by rule and logs each at warn, with its rule', async () => {
+    const { target, client, registry, logger } = await world();
 
     await refusal(client, target.url());
     await refusal(client, target.urlAs('public.test'));
 
     const denied = await registry.getSingleMetricAsString('integrations_egress_denied_total');
     expect(denied).toContain('integrations_egress_denied_total{rule="loopback"} 2');
+    expect(logger.lines.map(({ level, fields }) => [level, (fields as { rule?: string }).rule])).toEqual([
+      ['warn', 'loopback'],
+      ['warn', 'loopback'],
+    ]);
   });
 });

@@ -274,3 +274,84 @@ describe('createHttpClient responses', () => {
     expect(response.url).toBe(server.url('/end'));
   });
 });
+
+describe('createHttpClient bodies it does not want, and stops', () => {
+  /** 70 KB of text written at once, the response left open: only a client that stops reading returns. */
+  const endless = (res: Parameters<Handler>[1], status: number, headers = {}) => {
+    res.writeHead(status, { 'content-type': 'text/plain', ...headers });
+    res.write('e'.repeat(70 * 1024));
+  };
+
+  it('keeps the start of a long error body and stops reading it', async () => {
+    const { server, client } = await setup((_req, res) => endless(res, 400), { bodyTimeoutMs: 10_000 });
+    const started = Date.now();
+
+    const error = await failureOf(client.request({ method: 'GET', url: server.url() }));
+
+    expect(error).toMatchObject({ status: 400, code: 'http_4xx', attempts: 1 });
+    expect((error.details as { body: string }).body).toBe('e'.repeat(300));
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('follows a redirect without reading all of its body', async () => {
+    const { server, client } = await setup(
+      (req, res) => (req.url === '/end' ? res.end('arrived') : endless(res, 302, { location: '/end' })),
+      { bodyTimeoutMs: 10_000 },
+    );
+
+    const response = await client.request({ method: 'GET', url: server.url('/start') });
+
+    expect(response.text()).toBe('arrived');
+    expect(response.url).toBe(server.url('/end'));
+  });
+
+  it('sends nothing for a caller that has already cancelled', async () => {
+    const { server, client } = await setup((_req, res) => res.end('ok'));
+
+    const error = await failureOf(
+      client.request({ method: 'GET', url: server.url(), signal: AbortSignal.abort() }),
+    );
+
+    expect(error).toMatchObject({ code: 'aborted', attempts: 1 });
+    expect(server.count()).toBe(0);
+  });
+
+  it('ends a cancelled request at once, even while it waits for a connection', async () => {
+    const { server, client } = await setup(() => undefined, { connectionsPerOrigin: 1 });
+    const first = new AbortController();
+    const second = new AbortController();
+    const holding = failureOf(client.request({ method: 'GET', url: server.url('/1'), signal: first.signal }));
+    const waiting = failureOf(
+      client.request({ method: 'GET', url: server.url('/2'), signal: second.signal }),
+    );
+    await new Promise((done) => setTimeout(done, 50));
+    const started = Date.now();
+
+    second.abort();
+    const error = await waiting;
+
+    expect(error.code).toBe('aborted');
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(server.requests.map((request) => request.url)).toEqual(['/1']);
+    first.abort();
+    expect((await holding).code).toBe('aborted');
+  });
+
+  it('cuts a wait between tries short when the call times out', async () => {
+    const waits: AbortSignal[] = [];
+    const { server, client } = await setup((_req, res) => res.writeHead(503).end(), {
+      sleep: (_ms, signal) =>
+        new Promise((_resolve, reject) => {
+          waits.push(signal);
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }),
+    });
+
+    const error = await failureOf(client.request({ method: 'GET', url: server.url(), timeoutMs: 200 }));
+
+    expect(error).toMatchObject({ code: 'timeout', attempts: 1 });
+    expect(server.count()).toBe(1);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]!.aborted).toBe(true);
+  });
+});

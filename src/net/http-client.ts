@@ -1,16 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { AnswerRules } from './answers.js';
+import { CallStop } from './call-stop.js';
 import { type CircuitBreakerOptions, createCircuitBreakers } from './circuit-breaker.js';
 import { createDispatcher } from './dispatcher.js';
 import type { EgressPolicy } from './egress-policy.js';
 import { EgressDeniedError, OfflineError } from './errors.js';
-import { ERROR_BODY_BYTES, type ReadMode, type WireRequest } from './exchange.js';
+import type { WireRequest } from './exchange.js';
 import { findCause } from './failures.js';
 import { createGuardedLookup, type Resolver, systemResolver } from './guarded-lookup.js';
 import { HttpError } from './http-error.js';
 import { type HttpResponse, toHttpResponse } from './http-response.js';
 import { createOutboundMetrics, type OutboundMetrics } from './metrics.js';
+import { secretsOf } from './redact.js';
 import { followRedirect, isFollowableRedirect, MAX_REDIRECTS } from './redirects.js';
 import { buildBody, buildHeaders, secretsOfInput } from './request-parts.js';
 import { DEFAULT_RETRY_OPTIONS, IDEMPOTENT_METHODS, type RetryOptions } from './retry-policy.js';
@@ -120,6 +123,47 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const isOffline = () =>
     typeof options.offline === 'function' ? options.offline() : options.offline === true;
 
+  const userAgent = options.userAgent ?? 'integrations-catalog';
+  const defaultLimit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  // Most calls change none of the answer rules; they share one object.
+  const defaultAnswers = new AnswerRules(true, [], defaultLimit);
+
+  function answersOf(input: HttpRequest): AnswerRules {
+    if (
+      input.redirect === undefined &&
+      input.okStatuses === undefined &&
+      input.maxResponseBytes === undefined
+    )
+      return defaultAnswers;
+    return new AnswerRules(
+      (input.redirect ?? 'follow') === 'follow',
+      input.okStatuses ?? [],
+      input.maxResponseBytes ?? defaultLimit,
+    );
+  }
+
+  /** Counts, logs and throws a request the egress policy refused, before or between hops. */
+  function refused(
+    error: unknown,
+    from: { method: string; url: string | URL },
+    labels: { provider: string; operation: string },
+    secrets: readonly string[],
+  ): never {
+    if (!(error instanceof EgressDeniedError)) throw error;
+    metrics?.requests.inc({ ...labels, status_class: 'egress_denied' });
+    metrics?.egressDenied.inc({ rule: error.rule });
+    throw new HttpError({
+      code: 'egress_denied',
+      isTransient: false,
+      reason: error.message,
+      attempts: 0,
+      cause: error,
+      secrets,
+      ...from,
+      ...labels,
+    });
+  }
+
   async function request(input: HttpRequest): Promise<HttpResponse> {
     const method = input.method.toUpperCase();
     const labels = { provider: input.provider ?? 'unknown', operation: input.operation ?? 'request' };
@@ -129,64 +173,33 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       logger.debug({ ...labels, url: error.url }, 'offline: outbound request not sent');
       throw error;
     }
-    const headers = buildHeaders(input, options.userAgent ?? 'integrations-catalog');
-    const secrets = secretsOfInput(input.url, headers);
-    const refused = (error: unknown, from: { method: string; url: string | URL }): never => {
-      if (!(error instanceof EgressDeniedError)) throw error;
-      metrics?.requests.inc({ ...labels, status_class: 'egress_denied' });
-      metrics?.egressDenied.inc({ rule: error.rule });
-      throw new HttpError({
-        code: 'egress_denied',
-        isTransient: false,
-        reason: error.message,
-        attempts: 0,
-        cause: error,
-        secrets,
-        ...from,
-        ...labels,
-      });
-    };
-
-    const timeoutMs = input.timeoutMs ?? options.timeoutMs ?? 120_000;
-    const deadline = now() + timeoutMs;
-    const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(), timeoutMs);
-    const signal = input.signal ? AbortSignal.any([input.signal, timer.signal]) : timer.signal;
-    const stop = () => ({
-      timedOut: timer.signal.aborted,
-      cancelled: input.signal?.aborted === true,
-      timeoutMs,
-    });
-    const follow = (input.redirect ?? 'follow') === 'follow';
-    const okStatuses = new Set(input.okStatuses ?? []);
-    const limit = input.maxResponseBytes ?? options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const accepts = (status: number, responseHeaders: Readonly<Record<string, string>>) =>
-      (status >= 200 && status < 300) ||
-      status === 304 ||
-      okStatuses.has(status) ||
-      (follow ? isFollowableRedirect(status, responseHeaders) : status >= 300 && status < 400);
-    const readMode = (status: number, responseHeaders: Readonly<Record<string, string>>): ReadMode => {
-      if (follow && isFollowableRedirect(status, responseHeaders)) return { kind: 'discard' };
-      return accepts(status, responseHeaders)
-        ? { kind: 'full', limit }
-        : { kind: 'excerpt', limit: ERROR_BODY_BYTES };
-    };
-
+    const headers = buildHeaders(input, userAgent);
+    let stop: CallStop | undefined;
     try {
       let wire: WireRequest;
+      let secrets: readonly string[];
       try {
         const url = policy.parseUrl(input.url);
+        secrets = secretsOf(url, headers);
         policy.checkUrl(url);
         wire = { method, url, headers, body: buildBody(input) };
       } catch (error) {
-        return refused(error, { method, url: input.url });
+        return refused(error, { method, url: input.url }, labels, secretsOfInput(input.url, headers));
       }
+      const timeoutMs = input.timeoutMs ?? options.timeoutMs ?? 120_000;
+      const deadline = now() + timeoutMs;
+      stop = new CallStop(timeoutMs, input.signal);
+      const answers = answersOf(input);
       for (let hops = 0; ; hops++) {
         const repeatable = IDEMPOTENT_METHODS.has(wire.method) || input.retryable === true;
-        const hop = { wire, ...labels, repeatable, signal, stop, deadline, readMode, accepts, secrets };
+        const hop = { wire, ...labels, repeatable, stop, deadline, answers, secrets };
         const response = await sendWithRetries(deps, hop);
         const location = response.headers.location;
-        if (!follow || location === undefined || !isFollowableRedirect(response.status, response.headers)) {
+        if (
+          !answers.follows ||
+          location === undefined ||
+          !isFollowableRedirect(response.status, response.headers)
+        ) {
           return toHttpResponse(response, { method: wire.method, url: wire.url, secrets, ...labels });
         }
         if (hops >= MAX_REDIRECTS) {
@@ -205,7 +218,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         try {
           wire = followRedirect(policy, wire, response.status, location);
         } catch (error) {
-          refused(error, { method: wire.method, url: wire.url });
+          refused(error, { method: wire.method, url: wire.url }, labels, secrets);
         }
       }
     } catch (error) {
@@ -223,7 +236,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       throw error;
     } finally {
-      clearTimeout(timeout);
+      stop?.dispose();
     }
   }
 

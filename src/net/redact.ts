@@ -91,7 +91,9 @@ export function secretsOf(url: URL | undefined, headers: Readonly<Record<string,
   if (url) {
     if (url.username) found.push(decodeURIComponent(url.username));
     if (url.password) found.push(decodeURIComponent(url.password));
-    for (const [name, value] of url.searchParams) if (isSecretQueryName(name)) found.push(value);
+    if (url.search !== '') {
+      for (const [name, value] of url.searchParams) if (isSecretQueryName(name)) found.push(value);
+    }
   }
   // Very short values would scrub ordinary words; a secret that short is not worth guarding here.
   return found.filter((secret) => secret.length >= 4);

@@ -1,10 +1,12 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../core/logger.js';
+import type { AnswerRules } from './answers.js';
+import type { CallStop } from './call-stop.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import { CircuitOpenError } from './errors.js';
-import { exchange, type ReadMode, type WireRequest, type WireResponse } from './exchange.js';
-import { classifyFailure, type StopState } from './failures.js';
-import { codeForStatus, HttpError } from './http-error.js';
+import { exchange, type WireRequest, type WireResponse } from './exchange.js';
+import { classifyFailure } from './failures.js';
+import { codeForStatus, HttpError, type HttpErrorInit } from './http-error.js';
 import { type OutboundMetrics, statusClassOf } from './metrics.js';
 import { redactUrl } from './redact.js';
 import {
@@ -34,13 +36,12 @@ export interface Hop {
   readonly operation: string;
   /** Idempotent method or marked `retryable` by the caller. */
   readonly repeatable: boolean;
-  readonly signal: AbortSignal;
-  readonly stop: () => StopState;
+  /** The call's timeout and the caller's signal; it aborts the exchange in flight. */
+  readonly stop: CallStop;
   /** Milliseconds since the epoch (on `now`) after which no wait may end. */
   readonly deadline: number;
-  readonly readMode: (status: number, headers: Readonly<Record<string, string>>) => ReadMode;
-  /** Statuses handed back to the caller (2xx, okStatuses, 304, redirects): not failures. */
-  readonly accepts: (status: number, headers: Readonly<Record<string, string>>) => boolean;
+  /** Which statuses go back to the caller (2xx, okStatuses, 304, redirects), and how bodies are read. */
+  readonly answers: AnswerRules;
   readonly secrets: readonly string[];
 }
 
@@ -51,23 +52,8 @@ const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?(json|xml)|application\/x
  * an accepted answer or throws `HttpError`.
  */
 export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<WireResponse> {
-  const { wire } = hop;
-  const origin = wire.url.origin;
+  const origin = hop.wire.url.origin;
   const labels = { provider: hop.provider, operation: hop.operation };
-  const fail = (init: Omit<ConstructorParameters<typeof HttpError>[0], 'method' | 'url' | 'secrets'>) =>
-    new HttpError({ ...init, method: wire.method, url: wire.url, secrets: hop.secrets, ...labels });
-
-  // The call was stopped (deadline, cancel) while waiting between tries.
-  const stopped = (cause: unknown, attempts: number) => {
-    const failure = classifyFailure(cause ?? new Error('stopped'), hop.stop());
-    return fail({
-      code: failure.code,
-      isTransient: failure.transient,
-      reason: failure.reason,
-      attempts,
-      cause,
-    });
-  };
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -75,7 +61,7 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
     } catch (error) {
       if (!(error instanceof CircuitOpenError)) throw error;
       deps.metrics?.requests.inc({ ...labels, status_class: 'circuit_open' });
-      throw fail({
+      throw fail(hop, {
         code: 'circuit_open',
         isTransient: true,
         reason: error.message,
@@ -87,9 +73,9 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
     const started = performance.now();
     let response: WireResponse;
     try {
-      response = await exchange(deps.dispatcher, wire, hop.signal, hop.readMode);
+      response = await exchange(deps.dispatcher, hop.wire, hop.stop, hop.answers);
     } catch (error) {
-      const failure = classifyFailure(error, hop.stop());
+      const failure = classifyFailure(error, hop.stop);
       deps.breakers.record(origin, failure.breaker);
       deps.metrics?.requests.inc({ ...labels, status_class: failure.statusClass });
       if (failure.rule) deps.metrics?.egressDenied.inc({ rule: failure.rule });
@@ -107,9 +93,9 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
       );
       if (decision.retry) {
         if (await pause(deps, hop, decision.delayMs, attempt, failure.code)) continue;
-        throw stopped(error, attempt);
+        throw stopped(hop, error, attempt);
       }
-      throw fail({
+      throw fail(hop, {
         code: failure.code,
         isTransient: failure.transient,
         reason: failure.reason,
@@ -120,7 +106,7 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
 
     deps.metrics?.duration.observe(labels, (performance.now() - started) / 1000);
     deps.metrics?.requests.inc({ ...labels, status_class: statusClassOf(response.status) });
-    const accepted = hop.accepts(response.status, response.headers);
+    const accepted = hop.answers.accepts(response.status, response.headers);
     // An accepted body may be large; only failures are read as text (rate-limit messages, the excerpt).
     const bodyText =
       !accepted && TEXT_TYPES.test(response.headers['content-type'] ?? 'text/plain')
@@ -146,10 +132,10 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
     );
     if (decision.retry) {
       if (await pause(deps, hop, decision.delayMs, attempt, `HTTP ${response.status}`)) continue;
-      throw stopped(undefined, attempt);
+      throw stopped(hop, undefined, attempt);
     }
     const wait = decision.retryAfterMs;
-    throw fail({
+    throw fail(hop, {
       code: codeForStatus(response.status),
       isTransient: transient,
       status: response.status,
@@ -159,6 +145,30 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
       ...(bodyText ? { body: bodyText } : {}),
     });
   }
+}
+
+/** The error of a hop that failed for good, with what the hop knows filled in. */
+function fail(hop: Hop, init: Omit<HttpErrorInit, 'method' | 'url' | 'secrets'>): HttpError {
+  return new HttpError({
+    ...init,
+    method: hop.wire.method,
+    url: hop.wire.url,
+    secrets: hop.secrets,
+    provider: hop.provider,
+    operation: hop.operation,
+  });
+}
+
+/** The call was stopped (deadline, cancel) while waiting between tries. */
+function stopped(hop: Hop, cause: unknown, attempts: number): HttpError {
+  const failure = classifyFailure(cause ?? new Error('stopped'), hop.stop);
+  return fail(hop, {
+    code: failure.code,
+    isTransient: failure.transient,
+    reason: failure.reason,
+    attempts,
+    cause,
+  });
 }
 
 /** A wait that would end after the deadline is not taken: the call fails now, saying when to retry. */
@@ -196,7 +206,7 @@ async function pause(
   );
   deps.metrics?.retries.inc({ provider: hop.provider });
   try {
-    await deps.sleep(delayMs, hop.signal);
+    await deps.sleep(delayMs, hop.stop.signal);
     return true;
   } catch {
     return false;

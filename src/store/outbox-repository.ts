@@ -15,6 +15,8 @@ export interface OutboxEvent {
 
 export interface OutboxRepository {
   append(event: OutboxEvent): Promise<void>;
+  /** Appends events in the order given, as `append` one after another would, in one statement. */
+  appendMany(events: readonly OutboxEvent[]): Promise<void>;
   /** Events of one tenant in write order, for tests and the events API. */
   listForTenant(tenantId: string, limit: number): Promise<OutboxEvent[]>;
 }
@@ -41,6 +43,41 @@ export function createOutboxRepository(db: Kysely<Tables>, dialect: Dialect): Ou
             : {}),
         })
         .execute();
+    },
+
+    async appendMany(events) {
+      if (events.length === 0) return;
+      // The rows travel as one JSON parameter, so the statement is the same text (prepared once)
+      // whatever the number of events, and nothing is built per value.
+      const rows = JSON.stringify(
+        events.map((event) => ({
+          id: event.id,
+          tenant_id: event.tenantId,
+          subject: event.subject,
+          type: event.type,
+          data: JSON.stringify(event.data),
+          created_at: event.createdAt,
+        })),
+      );
+      // SQLite: the select reads the outbox, so it runs in full before the first row is inserted;
+      // `max(seq)` is the one before this statement and the events take the next numbers in order.
+      // PostgreSQL draws `seq` from its sequence row by row, in the order the select gives.
+      await (dialect === 'postgres'
+        ? sql`
+            insert into outbox (id, tenant_id, subject, type, data, created_at)
+            select v.id, v.tenant_id, v.subject, v.type, v.data::jsonb, v.created_at
+            from rows from (jsonb_to_recordset(${rows}::jsonb) as (
+              id uuid, tenant_id text, subject text, type text, data text, created_at timestamptz))
+              with ordinality as v(id, tenant_id, subject, type, data, created_at, n)
+            order by v.n`
+        : sql`
+            insert into outbox (id, tenant_id, subject, type, data, created_at, delivered_at, seq)
+            select value ->> 'id', value ->> 'tenant_id', value ->> 'subject', value ->> 'type',
+                   value ->> 'data', value ->> 'created_at', null,
+                   (select coalesce(max(seq), 0) from outbox) + key + 1
+            from json_each(${rows})
+            order by key`
+      ).execute(db);
     },
 
     async listForTenant(tenantId, limit) {
