@@ -65,6 +65,39 @@ describe.each(targets)('integrations API on $dialect', (target) => {
     expect(read.body).toEqual(created.body);
   });
 
+  test('answers repeated reads alike, and the new version once it changes', async () => {
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/integrations',
+      payload: github('read-twice'),
+    });
+    const url = `/api/v1/integrations/${created.body.id}`;
+
+    // The first read fills the store's cache (SQLite), the second is answered from it.
+    const [first, second] = [
+      await t.request({ method: 'GET', url }),
+      await t.request({ method: 'GET', url }),
+    ];
+    for (const read of [first, second]) {
+      expect(read.status).toBe(200);
+      expect(read.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(read.headers.etag).toBe('"1"');
+      expect(read.body).toEqual(created.body);
+    }
+
+    await t.request({
+      method: 'PATCH',
+      url,
+      headers: { 'if-match': '"1"' },
+      payload: { owner: 'Someone else' },
+    });
+    const changed = await t.request({ method: 'GET', url });
+    expect(changed.headers.etag).toBe('"2"');
+    expect(changed.body).toMatchObject({ owner: 'Someone else', version: 2 });
+    const again = await t.request({ method: 'GET', url });
+    expect(again.body).toEqual(changed.body);
+  });
+
   test('patches fields, merges config, bumps the version and records the changed fields', async () => {
     const created = await t.request({
       method: 'POST',

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { Integration } from '../../core/integration.js';
 import { etagOf, versionFromIfMatch } from '../etag.js';
 import {
   CreateIntegrationBody,
@@ -18,6 +20,10 @@ const IfMatchHeaders = Type.Object({
     Type.String({ description: 'ETag of the version the change is based on; stale → 412.' }),
   ),
 });
+
+const JSON_UTF8 = 'application/json; charset=utf-8';
+/** Response bodies of frozen integrations, by object; an integration that changes is a new object. */
+const serializedBodies = new WeakMap<Integration, string>();
 
 /** Registration CRUD: /api/v1/integrations. */
 export function integrationRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
@@ -80,7 +86,18 @@ export function integrationRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const integration = await integrations.get(request.principal, request.params.id);
-        return reply.header('etag', etagOf(integration.version)).send(integration);
+        reply.header('etag', etagOf(integration.version));
+        if (!Object.isFrozen(integration)) return reply.send(integration);
+        // A frozen integration is the store's cached one (SQLite): the same object until it changes,
+        // so its body is serialized once, by this route's response schema, and reused. (The reply's
+        // types want the object the schema describes; the body here is already its JSON.)
+        const untyped = reply as FastifyReply;
+        let body = serializedBodies.get(integration);
+        if (body === undefined) {
+          body = String(untyped.serializeInput({ ...integration }, '200'));
+          serializedBodies.set(integration, body);
+        }
+        return untyped.type(JSON_UTF8).send(body);
       },
     );
 
