@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/support/app.js';
 import { testDatabaseTargets } from '../../test/support/databases.js';
 import { testHttpClient } from '../../test/support/http.js';
+import { sampleIntegration } from '../../test/support/integrations.js';
 import { createIdGenerator } from '../core/ids.js';
 import { silentLogger } from '../core/logger.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -199,27 +200,17 @@ describe.each(targets)('health poller on $dialect', (target) => {
       for (let i = 0; i < 250; i += 1) {
         const id = newId();
         ids.push(id);
-        await tx.integrations.insert({
-          id,
-          tenantId: 'poll-many',
-          name: `many-${i}`,
-          type: 'scm',
-          provider: 'in_memory',
-          endpoint: 'https://many.example.com',
-          authRef: null,
-          config: {},
-          tags: [],
-          owner: null,
-          enabled: true,
-          status: 'pending',
-          health: { status: 'unknown', checkedAt: null, latencyMs: null, message: null },
-          pollIntervalSeconds: null,
-          version: 1,
-          createdAt: at,
-          createdBy: 'test',
-          updatedAt: at,
-          updatedBy: 'test',
-        });
+        await tx.integrations.insert(
+          sampleIntegration({
+            id,
+            tenantId: 'poll-many',
+            name: `many-${i}`,
+            endpoint: 'https://many.example.com',
+            config: {},
+            createdAt: at,
+            updatedAt: at,
+          }),
+        );
         await tx.health.schedule('poll-many', id, at);
       }
     });
@@ -278,27 +269,17 @@ describe.skipIf(!targets[1]!.available)('three pollers on PostgreSQL', () => {
         for (let i = 0; i < 300; i += 1) {
           const id = newId();
           ids.push(id);
-          await tx.integrations.insert({
-            id,
-            tenantId: 'multi',
-            name: `m-${i}`,
-            type: 'scm',
-            provider: 'in_memory',
-            endpoint: `https://host-${i % 7}.example.com`,
-            authRef: null,
-            config: {},
-            tags: [],
-            owner: null,
-            enabled: true,
-            status: 'pending',
-            health: { status: 'unknown', checkedAt: null, latencyMs: null, message: null },
-            pollIntervalSeconds: null,
-            version: 1,
-            createdAt: clock.now().toISOString(),
-            createdBy: 'test',
-            updatedAt: clock.now().toISOString(),
-            updatedBy: 'test',
-          });
+          await tx.integrations.insert(
+            sampleIntegration({
+              id,
+              tenantId: 'multi',
+              name: `m-${i}`,
+              endpoint: `https://host-${i % 7}.example.com`,
+              config: {},
+              createdAt: clock.now().toISOString(),
+              updatedAt: clock.now().toISOString(),
+            }),
+          );
           await tx.health.schedule('multi', id, clock.now().toISOString());
         }
       });
