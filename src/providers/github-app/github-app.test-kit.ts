@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, expect } from 'vitest';
 import {
   type FakeGitHub,
   type FakeGitHubOptions,
@@ -96,6 +97,27 @@ export interface HarnessOptions {
    * Default: the fake's loopback origin (a GHES-style `/api/v3` root).
    */
   readonly endpoint?: string;
+}
+
+/**
+ * A fresh harness for each test of the suite that calls it, closed after the test, which must also
+ * leave the fake with no contract violation and no rejected request.
+ */
+export function useHarness(options?: HarnessOptions): () => Harness {
+  let harness: Harness | undefined;
+  beforeEach(async () => {
+    harness = await startHarness(options);
+  });
+  afterEach(async () => {
+    expect(harness?.github.violations).toEqual([]);
+    expect(harness?.github.state.rejections).toEqual([]);
+    await harness?.close();
+    harness = undefined;
+  });
+  return () => {
+    if (!harness) throw new Error('the harness exists only while a test runs');
+    return harness;
+  };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commentMarker } from '../../annotations/markdown.js';
 import type { GitHubCheckRunAnnotation } from './check-runs.js';
-import { type Harness, startHarness, TARGET } from './github-app.test-kit.js';
+import { TARGET, useHarness } from './github-app.test-kit.js';
 
 /**
  * Requests counted at the fake: each operation takes the fewest GitHub allows, a repeat writes nothing,
@@ -42,26 +42,18 @@ const run = (n: number) => ({
 });
 const comment = (text: string) => ({ ...TARGET, body: `${commentMarker('scan')}\n${text}` });
 
-let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  expect(h.github.violations).toEqual([]);
-  expect(h.github.state.rejections).toEqual([]);
-  await h.close();
-});
+const h = useHarness();
 
 describe('github_app request counts', () => {
   it.each([0, 1, 50, 51, 1_000, 5_000])(
     '%i annotations: max(1, ceil(n / 50)) writes, 1 read, and nothing written the second time',
     async (n) => {
-      const client = h.client(config);
+      const client = h().client(config);
       const input = run(n);
 
       const first = await client.createCheckRun(input);
-      const firstRequests = h.github.exchanges.length;
-      const firstWrites = h.github.writes();
+      const firstRequests = h().github.exchanges.length;
+      const firstWrites = h().github.writes();
       const second = await client.createCheckRun(input);
 
       expect(first.result).toMatchObject({ annotationsPosted: n, action: 'created' });
@@ -73,22 +65,22 @@ describe('github_app request counts', () => {
       expect(sizes.every((size) => size <= PER_REQUEST)).toBe(true);
       expect(sizes.slice(0, -1).every((size) => size === PER_REQUEST)).toBe(true);
       expect(firstWrites.at(-1)?.body).toMatchObject({ status: 'completed', conclusion: input.conclusion });
-      const stored = h.github.state.checkRuns;
+      const stored = h().github.state.checkRuns;
       expect(stored).toHaveLength(1);
       expect(stored[0]?.annotations.map((a) => a.message)).toEqual(input.annotations.map((a) => a.message));
       expect(stored[0]).toMatchObject({ status: 'completed', conclusion: input.conclusion });
 
       expect(second.result).toMatchObject({ checkRunId: first.result?.checkRunId, action: 'unchanged' });
-      expect(h.github.exchanges.length - firstRequests).toBe(CHECK_RUN_READS);
-      expect(h.github.writes()).toHaveLength(checkRunWrites(n));
+      expect(h().github.exchanges.length - firstRequests).toBe(CHECK_RUN_READS);
+      expect(h().github.writes()).toHaveLength(checkRunWrites(n));
     },
   );
 
   it('comment: one list and one create; the same body again is one list and no write', async () => {
-    const client = h.client(config);
+    const client = h().client(config);
 
     await client.postComment(comment('2 findings'));
-    const first = h.github.exchanges.map((e) => e.operationId);
+    const first = h().github.exchanges.map((e) => e.operationId);
     await client.postComment(comment('2 findings'));
 
     expect(first).toEqual([
@@ -96,17 +88,19 @@ describe('github_app request counts', () => {
       'issues/list-comments',
       'issues/create-comment',
     ]);
-    expect(h.github.exchanges.slice(first.length).map((e) => e.operationId)).toEqual([
-      'issues/list-comments',
-    ]);
+    expect(
+      h()
+        .github.exchanges.slice(first.length)
+        .map((e) => e.operationId),
+    ).toEqual(['issues/list-comments']);
   });
 
   it('status: one read and one write; the same status again is one read and no write', async () => {
-    const client = h.client(config);
+    const client = h().client(config);
     const status = { ...TARGET, state: 'failure' as const, context: 'security/scan', description: '1 high' };
 
     await client.postStatus(status);
-    const first = h.github.exchanges.map((e) => e.operationId);
+    const first = h().github.exchanges.map((e) => e.operationId);
     await client.postStatus(status);
 
     expect(first).toEqual([
@@ -114,15 +108,17 @@ describe('github_app request counts', () => {
       'repos/get-combined-status-for-ref',
       'repos/create-commit-status',
     ]);
-    expect(h.github.exchanges.slice(first.length).map((e) => e.operationId)).toEqual([
-      'repos/get-combined-status-for-ref',
-    ]);
+    expect(
+      h()
+        .github.exchanges.slice(first.length)
+        .map((e) => e.operationId),
+    ).toEqual(['repos/get-combined-status-for-ref']);
   });
 });
 
 describe('github_app concurrent calls for one pull request', () => {
   it('leaves exactly one comment when two calls race (Promise.all)', async () => {
-    const client = h.client(config);
+    const client = h().client(config);
 
     const results = await Promise.all([
       client.postComment(comment('from call a')),
@@ -131,13 +127,13 @@ describe('github_app concurrent calls for one pull request', () => {
 
     expect(results.map((r) => r.success)).toEqual([true, true]);
     expect(results.map((r) => r.result?.action).sort()).toEqual(['created', 'updated']);
-    expect(h.github.state.comments).toHaveLength(1);
-    expect(h.github.writes('issues/create-comment')).toHaveLength(1);
+    expect(h().github.state.comments).toHaveLength(1);
+    expect(h().github.writes('issues/create-comment')).toHaveLength(1);
   });
 
   it('leaves exactly one comment when two integrations of the same App race on the same pull request', async () => {
-    const a = h.client(config);
-    const b = h.client(config, { id: 'int-2', name: 'github-again', authRef: 'authref://local/other' });
+    const a = h().client(config);
+    const b = h().client(config, { id: 'int-2', name: 'github-again', authRef: 'authref://local/other' });
 
     const results = await Promise.all([
       a.postComment(comment('same')),
@@ -147,11 +143,11 @@ describe('github_app concurrent calls for one pull request', () => {
 
     expect(results.every((r) => r.success)).toBe(true);
     expect(results.map((r) => r.result?.action).sort()).toEqual(['created', 'unchanged', 'unchanged']);
-    expect(h.github.state.comments).toHaveLength(1);
+    expect(h().github.state.comments).toHaveLength(1);
   });
 
   it('writes one status and one check run when identical calls race', async () => {
-    const client = h.client(config);
+    const client = h().client(config);
     const status = { ...TARGET, state: 'success' as const, context: 'security/scan' };
     const input = run(120);
 
@@ -164,8 +160,8 @@ describe('github_app concurrent calls for one pull request', () => {
 
     expect([s1, s2].map((r) => r.result?.action).sort()).toEqual(['created', 'unchanged']);
     expect([c1, c2].map((r) => r.result?.action).sort()).toEqual(['created', 'unchanged']);
-    expect(h.github.writes('repos/create-commit-status')).toHaveLength(1);
-    expect(h.github.writes('checks/create')).toHaveLength(1);
-    expect(h.github.writes('checks/update')).toHaveLength(checkRunWrites(120) - 1);
+    expect(h().github.writes('repos/create-commit-status')).toHaveLength(1);
+    expect(h().github.writes('checks/create')).toHaveLength(1);
+    expect(h().github.writes('checks/update')).toHaveLength(checkRunWrites(120) - 1);
   });
 });

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, TARGET } from './github-app.test-kit.js';
+import { describe, expect, it } from 'vitest';
+import { TARGET, useHarness } from './github-app.test-kit.js';
 
 const status = {
   owner: TARGET.owner,
@@ -11,29 +11,21 @@ const status = {
 };
 
 describe('github_app postStatus', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    expect(h.github.violations).toEqual([]);
-    expect(h.github.state.rejections).toEqual([]);
-    await h.close();
-  });
+  const h = useHarness();
 
   it('does not write a status that is already there', async () => {
-    const client = h.client();
+    const client = h().client();
 
     const first = await client.postStatus(status);
     const second = await client.postStatus(status);
 
     expect(first.result?.action).toBe('created');
     expect(second.result).toMatchObject({ action: 'unchanged', statusId: first.result?.statusId });
-    expect(h.github.writes('repos/create-commit-status')).toHaveLength(1);
+    expect(h().github.writes('repos/create-commit-status')).toHaveLength(1);
   });
 
   it('writes again when the state, description or target changes; other contexts do not count', async () => {
-    const client = h.client();
+    const client = h().client();
     await client.postStatus(status);
     await client.postStatus({ ...status, context: 'other/check', state: 'success' });
 
@@ -54,17 +46,17 @@ describe('github_app postStatus', () => {
     expect(changed.result?.action).toBe('updated');
     expect(target.result?.action).toBe('updated');
     expect(same.result?.action).toBe('unchanged');
-    expect(h.github.writes('repos/create-commit-status')).toHaveLength(4);
+    expect(h().github.writes('repos/create-commit-status')).toHaveLength(4);
   });
 
   it('cuts the description to 140 characters and still recognises it next time', async () => {
-    const client = h.client();
+    const client = h().client();
     const long = { ...status, description: `${'critical finding '.repeat(20)}` };
 
     await client.postStatus(long);
     const again = await client.postStatus(long);
 
-    const stored = h.github.state.statuses[0]?.description ?? '';
+    const stored = h().github.state.statuses[0]?.description ?? '';
     expect(stored.length).toBeLessThanOrEqual(140);
     expect(stored.endsWith('…')).toBe(true);
     expect(again.result?.action).toBe('unchanged');
