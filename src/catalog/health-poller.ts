@@ -28,6 +28,9 @@ const WRITERS = 4;
  */
 const WRITE_DELAY_MS = 50;
 
+/** A batch held an event for a result whose lease was lost; it is written result by result instead. */
+class LeaseLostError extends Error {}
+
 /** What one result writes. */
 interface ResultWrite {
   readonly write: CheckResultWrite;
@@ -75,9 +78,9 @@ export interface HealthPoller {
   start(): void;
   /** Stops claiming, waits for running checks (bounded by their timeout), gives leases back. */
   stop(): Promise<void>;
-  /** Claims and runs what is due now, until nothing is; for tests and one-shot runs. */
+  /** Claims and runs what is due now, until nothing is; for tests and one-shot runs. Returns how many it ran. */
   drain(): Promise<number>;
-  /** Checks currently running or waiting for a host slot, or whose result is not written yet. */
+  /** Checks claimed and not started, running or waiting for a host slot, or whose result is not written yet. */
   readonly busy: number;
 }
 
@@ -99,6 +102,14 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
   let pumpQueued = false;
   /** Checks started since creation, for drain() to report. */
   let startedTotal = 0;
+  /** Claimed checks, with their integrations (undefined: deleted since), waiting for a slot. */
+  const queued: { readonly claim: ClaimedCheck; readonly integration: Integration | undefined }[] = [];
+  /**
+   * Claimed checks kept waiting beyond the running ones: enough for the slots to refill at once while
+   * a claim waits its turn behind a batch of results being written (SQLite has one connection).
+   */
+  const prefetch = 2 * settings.concurrency;
+  const minClaim = Math.max(1, Math.floor(prefetch / 4));
 
   async function hostSlot(host: string): Promise<() => void> {
     let slot = perHost.get(host);
@@ -193,10 +204,11 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
 
   /**
    * Writes waiting results once WRITE_DELAY_MS has passed since the first of them arrived, or as soon
-   * as a full batch is waiting, by up to WRITERS transactions at once.
+   * as a full batch is waiting or no check is left to wait for, by up to WRITERS transactions at once.
    */
   function scheduleFlush(): void {
-    if (outcomes.length >= WRITE_BATCH) {
+    // Nothing else is running or waiting to run: no result is coming to share the write with.
+    if (outcomes.length >= WRITE_BATCH || (pending === 0 && queued.length === 0)) {
       if (flushQueued) return;
       flushQueued = true;
       setImmediate(flush);
@@ -233,14 +245,17 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     }
     try {
       const kept = await store.transaction(async (tx) => {
-        const done = await tx.health.recordResults(
-          writes.map(({ write }) => write),
-          settings.historyLimit,
-        );
-        // The events of the results written, in one insert rather than one each.
-        await tx.outbox.appendMany(
-          writes.flatMap(({ event }, index) => (done[index] && event ? [event] : [])),
-        );
+        // The events go in with the results, in one insert, sent together with the results'
+        // statements. An event belongs only to a result whose lease held: if one was lost (rare),
+        // the whole batch is rolled back and written result by result below.
+        const [done] = await Promise.all([
+          tx.health.recordResults(
+            writes.map(({ write }) => write),
+            settings.historyLimit,
+          ),
+          tx.outbox.appendMany(writes.flatMap(({ event }) => (event ? [event] : []))),
+        ]);
+        if (writes.some(({ event }, index) => event && !done[index])) throw new LeaseLostError();
         return done;
       });
       for (const [index, outcome] of batch.entries()) outcome.written(kept[index]!);
@@ -308,53 +323,76 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     return { write, event };
   }
 
+  /** Starts claimed checks while there are free slots. */
+  function startQueued(): void {
+    while (!stopping && pending < settings.concurrency && queued.length > 0) {
+      const { claim, integration } = queued.shift()!;
+      launch(claim, integration);
+    }
+  }
+
+  function launch(claim: ClaimedCheck, integration: Integration | undefined): void {
+    pending += 1;
+    startedTotal += 1;
+    let answered = false;
+    const checked = () => {
+      answered = true;
+      pending -= 1;
+      unwritten += 1;
+      startQueued();
+      if (!stopping) schedulePump();
+    };
+    const task = check(claim, integration, checked)
+      .catch((error: unknown) =>
+        logger.error({ err: error, integrationId: claim.integrationId }, 'health check failed'),
+      )
+      .finally(() => {
+        if (answered) unwritten -= 1;
+        else pending -= 1;
+        running.delete(task);
+        startQueued();
+        if (!stopping) schedulePump();
+      });
+    running.add(task);
+  }
+
   /**
-   * Claims as many due checks as there is room for and starts them. Returns how many it started.
-   * A check's slot is free once the outside system has answered, while its result waits to be written
-   * with others; results waiting beyond `concurrency` take slots, so a slow database slows claiming.
+   * Claims due checks, with their integrations, into the queue, and starts as many as there are free
+   * slots. The queue holds up to `prefetch` checks beyond the slots, so that a slot that frees starts
+   * the next check at once instead of waiting for a claim, and claims come in batches of at least
+   * `minClaim`. A check's slot is free once the outside system has answered, while its result waits
+   * to be written with others; results waiting beyond twice `concurrency` take room, so a slow
+   * database slows claiming. Returns how many it claimed.
    */
   async function pump(): Promise<number> {
-    let started = 0;
+    let claimed = 0;
     while (!stopping) {
-      const room = settings.concurrency - pending - Math.max(0, unwritten - settings.concurrency);
-      if (room <= 0) break;
+      const room =
+        settings.concurrency +
+        prefetch -
+        pending -
+        queued.length -
+        Math.max(0, unwritten - 2 * settings.concurrency);
+      if (room <= 0 || (room < minClaim && queued.length > 0)) break;
+      // Idle, the first claim fills the slots alone, so checks start without waiting for the prefetch.
+      const limit = pending === 0 && queued.length === 0 ? Math.min(room, settings.concurrency) : room;
       const now = deps.now();
       const claims = await store.health.claimDue(
         instanceId,
         now.toISOString(),
         new Date(now.getTime() + leaseMs).toISOString(),
-        room,
+        limit,
       );
       if (claims.length === 0) break;
       const integrations = new Map(
         (await store.integrations.findByIds(claims.map((c) => c.integrationId))).map((i) => [i.id, i]),
       );
-      for (const claim of claims) {
-        pending += 1;
-        let answered = false;
-        const checked = () => {
-          answered = true;
-          pending -= 1;
-          unwritten += 1;
-          if (!stopping) schedulePump();
-        };
-        const task = check(claim, integrations.get(claim.integrationId), checked)
-          .catch((error: unknown) =>
-            logger.error({ err: error, integrationId: claim.integrationId }, 'health check failed'),
-          )
-          .finally(() => {
-            if (answered) unwritten -= 1;
-            else pending -= 1;
-            running.delete(task);
-            if (!stopping) schedulePump();
-          });
-        running.add(task);
-      }
-      started += claims.length;
-      startedTotal += claims.length;
-      if (claims.length < room) break;
+      for (const claim of claims) queued.push({ claim, integration: integrations.get(claim.integrationId) });
+      claimed += claims.length;
+      startQueued();
+      if (claims.length < limit) break;
     }
-    return started;
+    return claimed;
   }
 
   /**
@@ -397,6 +435,8 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
       clearInterval(timer);
       await pumping;
       await Promise.allSettled([...running]);
+      // Claimed checks not started go back with the leases.
+      queued.length = 0;
       const released = await store.health.release(instanceId);
       logger.info({ instanceId, released }, 'health poller stopped');
     },
@@ -404,14 +444,16 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     async drain() {
       const before = startedTotal;
       for (;;) {
-        const started = await runPump();
-        if (started === 0 && running.size === 0 && !pumping) return startedTotal - before;
+        const claimed = await runPump();
+        startQueued();
+        if (claimed === 0 && running.size === 0 && queued.length === 0 && !pumping)
+          return startedTotal - before;
         await Promise.allSettled([...running]);
       }
     },
 
     get busy() {
-      return pending + unwritten;
+      return pending + unwritten + queued.length;
     },
   };
 }

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { openSqliteThread } from './sqlite-thread.js';
 import type { Tables } from './tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -15,7 +15,8 @@ export interface Database {
   readonly location: string;
   /**
    * SQLite only: `PRAGMA data_version` of the connection, which changes when another connection
-   * commits to the file. The integration cache checks it (see integration-cache.ts).
+   * commits to the file; the value last reported by the SQLite thread, so reading it costs nothing.
+   * The integration cache checks it (see integration-cache.ts).
    */
   readonly dataVersion?: () => number;
   close(): Promise<void>;
@@ -46,48 +47,17 @@ export function openDatabase(options: DatabaseOptions): Database {
 
 function openSqlite(filename: string): Database {
   if (filename !== ':memory:') mkdirSync(resolve(filename, '..'), { recursive: true, mode: 0o700 });
-  const connection = new BetterSqlite3(filename);
-  connection.pragma('journal_mode = WAL');
-  connection.pragma('synchronous = NORMAL');
-  connection.pragma('busy_timeout = 5000');
-  connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: reusingStatements(connection) }) });
-  const dataVersion = connection.prepare('pragma data_version').pluck();
+  const thread = openSqliteThread({
+    filename,
+    pragmas: ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000', 'foreign_keys = ON'],
+  });
+  const db = new Kysely<Tables>({ dialect: thread.dialect });
   return {
     db,
     dialect: 'sqlite',
     location: filename === ':memory:' ? filename : resolve(filename),
-    dataVersion: () => dataVersion.get() as number,
+    dataVersion: thread.dataVersion,
     close: () => db.destroy(),
-  };
-}
-
-/** How many prepared statements an SQLite connection keeps for reuse. */
-const STATEMENT_CACHE_SIZE = 256;
-
-/**
- * Kysely's SQLite driver prepares every query afresh, and preparing costs more than running a lookup by
- * primary key. Kysely's SQL text depends only on the query's shape (values are bound parameters), so
- * prepared statements are kept by SQL text, least recently used dropped first, and reused. A statement
- * still being iterated (a streamed query) is busy and cannot be rebound, so a fresh one is made then.
- */
-function reusingStatements(connection: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => connection.close(),
-    prepare(text) {
-      const cached = statements.get(text);
-      if (cached && !cached.busy) {
-        statements.delete(text);
-        statements.set(text, cached);
-        return cached;
-      }
-      const statement = connection.prepare(text);
-      if (cached) return statement;
-      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-      statements.set(text, statement);
-      return statement;
-    },
   };
 }
 

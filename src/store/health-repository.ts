@@ -1,8 +1,9 @@
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Health, HealthStatus, IntegrationStatus } from '../core/integration.js';
 import type { Dialect } from './database.js';
 import { forgetAfter, type IntegrationCache, NO_INTEGRATION_CACHE } from './integration-cache.js';
 import { fromJson, toIso } from './rows.js';
+import { eachRow } from './sqlite-thread.js';
 import type { Tables } from './tables.js';
 
 /** A due health check this instance now holds the lease for. */
@@ -46,9 +47,6 @@ export interface CheckResultWrite {
   readonly status: IntegrationStatus;
   readonly record: CheckRecord;
 }
-
-/** Rows per multi-row insert, well below either dialect's limit on bound parameters. */
-const INSERT_CHUNK = 500;
 
 export interface HealthRepository {
   schedule(tenantId: string, integrationId: string, nextRunAt: string): Promise<void>;
@@ -210,114 +208,33 @@ export function createHealthRepository(
 
     async recordResults(writes, keep) {
       if (writes.length === 0) return [];
-      // The rows travel as one JSON parameter: `jsonb_to_recordset` on PostgreSQL, `json_each` with
-      // `->>` on SQLite (3.38+, bundled with better-sqlite3).
-      // complete(): next run and counters, fenced by the lease version, one statement for all.
-      const schedules = JSON.stringify(
-        writes.map(({ check, next }) => ({
-          integration_id: check.integrationId,
-          lease_version: check.leaseVersion,
-          next_run_at: next.nextRunAt,
-          consecutive_failures: next.consecutiveFailures,
-          consecutive_successes: next.consecutiveSuccesses,
-        })),
-      );
-      const completed =
-        dialect === 'postgres'
-          ? sql<{ integration_id: string }>`
-              update poll_schedule as s
-              set next_run_at = v.next_run_at, lease_owner = null, lease_until = null,
-                  consecutive_failures = v.consecutive_failures,
-                  consecutive_successes = v.consecutive_successes
-              from jsonb_to_recordset(${schedules}::jsonb) as v(
-                integration_id uuid, lease_version integer, next_run_at timestamptz,
-                consecutive_failures integer, consecutive_successes integer)
-              where s.integration_id = v.integration_id and s.lease_version = v.lease_version
-              returning s.integration_id`
-          : sql<{ integration_id: string }>`
-              update poll_schedule
-              set next_run_at = v.next_run_at, lease_owner = null, lease_until = null,
-                  consecutive_failures = v.consecutive_failures,
-                  consecutive_successes = v.consecutive_successes
-              from (select value ->> 'integration_id' as integration_id,
-                           value ->> 'lease_version' as lease_version,
-                           value ->> 'next_run_at' as next_run_at,
-                           value ->> 'consecutive_failures' as consecutive_failures,
-                           value ->> 'consecutive_successes' as consecutive_successes
-                    from json_each(${schedules})) as v
-              where poll_schedule.integration_id = v.integration_id
-                and poll_schedule.lease_version = v.lease_version
-              returning poll_schedule.integration_id`;
-      const ours = new Set((await completed.execute(db)).rows.map((row) => String(row.integration_id)));
-      const kept = writes.map((write) => ours.has(write.check.integrationId));
-      const written = writes.filter((_, index) => kept[index]);
-      if (written.length === 0) return kept;
-
+      // Each statement writes only the rows whose lease is still the version claimed (`complete`
+      // does not change it; a lost lease has moved on), so none depends on another's result: they
+      // are sent together and the database runs them in order.
+      const ids = writes.map(({ check }) => check.integrationId);
+      const statements =
+        dialect === 'postgres' ? postgresResultStatements(db, writes) : sqliteResultStatements(writes);
+      // complete(): next run and counters, fenced by the lease version.
+      const completed = db.executeQuery(statements.complete);
       // setHealth(): a user's 'disabled' wins over the status the check gives.
-      const healths = JSON.stringify(
-        written.map(({ record, health, status }) => ({
-          tenant_id: record.tenantId,
-          id: record.integrationId,
-          health_status: health.status,
-          health_checked_at: health.checkedAt,
-          health_latency_ms: health.latencyMs,
-          health_message: health.message,
-          status,
-        })),
-      );
-      const healthUpdate =
-        dialect === 'postgres'
-          ? sql`
-            update integrations as i
-            set health_status = v.health_status, health_checked_at = v.health_checked_at,
-                health_latency_ms = v.health_latency_ms, health_message = v.health_message,
-                status = case when i.status = 'disabled' then 'disabled' else v.status end
-            from jsonb_to_recordset(${healths}::jsonb) as v(
-              tenant_id text, id uuid, health_status text, health_checked_at timestamptz,
-              health_latency_ms integer, health_message text, status text)
-            where i.tenant_id = v.tenant_id and i.id = v.id`
-          : sql`
-            update integrations
-            set health_status = v.health_status, health_checked_at = v.health_checked_at,
-                health_latency_ms = v.health_latency_ms, health_message = v.health_message,
-                status = case when integrations.status = 'disabled' then 'disabled' else v.status end
-            from (select value ->> 'tenant_id' as tenant_id, value ->> 'id' as id,
-                         value ->> 'health_status' as health_status,
-                         value ->> 'health_checked_at' as health_checked_at,
-                         value ->> 'health_latency_ms' as health_latency_ms,
-                         value ->> 'health_message' as health_message, value ->> 'status' as status
-                  from json_each(${healths})) as v
-            where integrations.tenant_id = v.tenant_id and integrations.id = v.id`;
-      await forgetAfter(
-        cache,
-        written.map(({ record }) => record.integrationId),
-        () => healthUpdate.execute(db),
-      );
-
+      const healthUpdated = forgetAfter(cache, ids, () => db.executeQuery(statements.setHealth));
       // appendCheck(): the records, then the same bounded retention (newest `keep` per integration).
-      for (let start = 0; start < written.length; start += INSERT_CHUNK) {
-        await db
-          .insertInto('health_checks')
-          .values(written.slice(start, start + INSERT_CHUNK).map(({ record }) => checkRow(record)))
-          .execute();
-      }
+      const appended = db.executeQuery(statements.appendChecks);
       const ranked = db
         .selectFrom('health_checks')
         .select([
           'id',
           sql<number>`row_number() over (partition by integration_id order by id desc)`.as('newest'),
         ])
-        .where(
-          'integration_id',
-          'in',
-          written.map(({ record }) => record.integrationId),
-        )
+        .where('integration_id', 'in', statements.integrationIds)
         .as('ranked');
-      await db
+      const trimmed = db
         .deleteFrom('health_checks')
         .where('id', 'in', db.selectFrom(ranked).select('ranked.id').where('ranked.newest', '>', keep))
         .execute();
-      return kept;
+      const [{ rows: done }] = await Promise.all([completed, healthUpdated, appended, trimmed]);
+      const ours = new Set(done.map((row) => String(row.integration_id)));
+      return ids.map((id) => ours.has(id));
     },
 
     async listChecks(tenantId, integrationId, limit) {
@@ -354,6 +271,11 @@ export function createHealthRepository(
   };
 }
 
+/** A record's values in the column order of `checkRow`. */
+function checkValues(record: CheckRecord): unknown[] {
+  return Object.values(checkRow(record));
+}
+
 function checkRow(record: CheckRecord) {
   return {
     id: record.id,
@@ -366,5 +288,132 @@ function checkRow(record: CheckRecord) {
     checks: record.checks === null ? null : JSON.stringify(record.checks),
     checked_at: record.checkedAt,
     instance: record.instance,
+  };
+}
+
+/** Whether the schedule row still holds the lease version a result was claimed with. */
+const LEASE_HELD =
+  'exists (select 1 from poll_schedule as s where s.integration_id = ? and s.lease_version = ?)';
+
+/**
+ * The statements of `recordResults` on SQLite: each prepared once and run for every result on the
+ * SQLite thread (`eachRow`), which costs less than reading the rows out of one JSON parameter.
+ */
+function sqliteResultStatements(writes: readonly CheckResultWrite[]) {
+  const held = (check: ClaimedCheck) => [check.integrationId, check.leaseVersion];
+  return {
+    complete: eachRow(
+      `update poll_schedule
+       set next_run_at = ?, lease_owner = null, lease_until = null,
+           consecutive_failures = ?, consecutive_successes = ?
+       where integration_id = ? and lease_version = ?
+       returning integration_id`,
+      writes.map(({ check, next }) => [
+        next.nextRunAt,
+        next.consecutiveFailures,
+        next.consecutiveSuccesses,
+        ...held(check),
+      ]),
+    ) as CompiledQuery<{ integration_id: string }>,
+    setHealth: eachRow(
+      `update integrations
+       set health_status = ?, health_checked_at = ?, health_latency_ms = ?, health_message = ?,
+           status = case when status = 'disabled' then 'disabled' else ? end
+       where tenant_id = ? and id = ? and ${LEASE_HELD}`,
+      writes.map(({ check, health, status, record }) => [
+        health.status,
+        health.checkedAt,
+        health.latencyMs,
+        health.message,
+        status,
+        record.tenantId,
+        record.integrationId,
+        ...held(check),
+      ]),
+    ),
+    appendChecks: eachRow(
+      `insert into health_checks
+         (id, tenant_id, integration_id, kind, status, message, latency_ms, checks, checked_at, instance)
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ? where ${LEASE_HELD}`,
+      writes.map(({ check, record }) => [...checkValues(record), ...held(check)]),
+    ),
+    integrationIds: sql<string>`(select value from json_each(${JSON.stringify(writes.map(({ check }) => check.integrationId))}))`,
+  };
+}
+
+/**
+ * The statements of `recordResults` on PostgreSQL: the rows travel as one JSON parameter per
+ * statement (`jsonb_to_recordset`), so each statement's text is the same whatever their number.
+ */
+function postgresResultStatements(db: Kysely<Tables>, writes: readonly CheckResultWrite[]) {
+  const lease = ({ check }: CheckResultWrite) => ({
+    integration_id: check.integrationId,
+    lease_version: check.leaseVersion,
+  });
+  const schedules = JSON.stringify(
+    writes.map((write) => ({
+      ...lease(write),
+      next_run_at: write.next.nextRunAt,
+      consecutive_failures: write.next.consecutiveFailures,
+      consecutive_successes: write.next.consecutiveSuccesses,
+    })),
+  );
+  const healths = JSON.stringify(
+    writes.map((write) => ({
+      ...lease(write),
+      tenant_id: write.record.tenantId,
+      health_status: write.health.status,
+      health_checked_at: write.health.checkedAt,
+      health_latency_ms: write.health.latencyMs,
+      health_message: write.health.message,
+      status: write.status,
+    })),
+  );
+  const records = JSON.stringify(
+    writes.map((write) => ({
+      ...lease(write),
+      id: write.record.id,
+      tenant_id: write.record.tenantId,
+      kind: write.record.kind,
+      status: write.record.status,
+      message: write.record.message,
+      latency_ms: write.record.latencyMs,
+      checks: write.record.checks,
+      checked_at: write.record.checkedAt,
+      instance: write.record.instance,
+    })),
+  );
+  const held =
+    'exists (select 1 from poll_schedule as s where s.integration_id = v.integration_id and s.lease_version = v.lease_version)';
+  return {
+    complete: sql<{ integration_id: string }>`
+      update poll_schedule as s
+      set next_run_at = v.next_run_at, lease_owner = null, lease_until = null,
+          consecutive_failures = v.consecutive_failures,
+          consecutive_successes = v.consecutive_successes
+      from jsonb_to_recordset(${schedules}::jsonb) as v(
+        integration_id uuid, lease_version integer, next_run_at timestamptz,
+        consecutive_failures integer, consecutive_successes integer)
+      where s.integration_id = v.integration_id and s.lease_version = v.lease_version
+      returning s.integration_id`.compile(db),
+    setHealth: sql`
+      update integrations as i
+      set health_status = v.health_status, health_checked_at = v.health_checked_at,
+          health_latency_ms = v.health_latency_ms, health_message = v.health_message,
+          status = case when i.status = 'disabled' then 'disabled' else v.status end
+      from jsonb_to_recordset(${healths}::jsonb) as v(
+        integration_id uuid, lease_version integer, tenant_id text, health_status text,
+        health_checked_at timestamptz, health_latency_ms integer, health_message text, status text)
+      where i.tenant_id = v.tenant_id and i.id = v.integration_id and ${sql.raw(held)}`.compile(db),
+    appendChecks: sql`
+      insert into health_checks
+        (id, tenant_id, integration_id, kind, status, message, latency_ms, checks, checked_at, instance)
+      select v.id, v.tenant_id, v.integration_id, v.kind, v.status, v.message, v.latency_ms,
+             v.checks, v.checked_at, v.instance
+      from jsonb_to_recordset(${records}::jsonb) as v(
+        integration_id uuid, lease_version integer, id uuid, tenant_id text, kind text, status text,
+        message text, latency_ms integer, checks jsonb, checked_at timestamptz, instance text)
+      where ${sql.raw(held)}`.compile(db),
+    integrationIds: sql<string>`(select unnest(${writes.map(({ check }) => check.integrationId)}::uuid[]))`,
   };
 }

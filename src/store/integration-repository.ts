@@ -1,7 +1,9 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { HealthStatus, Integration, IntegrationStatus, IntegrationType } from '../core/integration.js';
+import type { Dialect } from './database.js';
 import { forgetAfter, type IntegrationCache, NO_INTEGRATION_CACHE } from './integration-cache.js';
 import { escapeLike, fromJson, toBool, toIso, toIsoOrNull } from './rows.js';
+import { eachRow } from './sqlite-thread.js';
 import type { IntegrationsTable, Tables } from './tables.js';
 
 /** Filters of the integration list; every one is optional and they combine with AND. */
@@ -41,6 +43,7 @@ export interface IntegrationRepository {
  */
 export function createIntegrationRepository(
   db: Kysely<Tables>,
+  dialect: Dialect,
   cache: IntegrationCache = NO_INTEGRATION_CACHE,
 ): IntegrationRepository {
   async function replaceTags(integration: Integration): Promise<void> {
@@ -97,7 +100,23 @@ export function createIntegrationRepository(
 
     async findByIds(ids) {
       if (ids.length === 0) return [];
-      const rows = await db.selectFrom('integrations').selectAll().where('id', 'in', ids).execute();
+      // SQLite: one lookup by primary key per id, prepared once (see eachRow). PostgreSQL: the ids
+      // as one array parameter, so the statement's text does not change with their number.
+      const rows =
+        dialect === 'postgres'
+          ? await db
+              .selectFrom('integrations')
+              .selectAll()
+              .where('id', '=', sql<string>`any(${ids}::uuid[])`)
+              .execute()
+          : (
+              await db.executeQuery<Selectable<IntegrationsTable>>(
+                eachRow(
+                  'select * from integrations where id = ?',
+                  ids.map((id) => [id]),
+                ),
+              )
+            ).rows;
       return rows.map(fromRow);
     },
 

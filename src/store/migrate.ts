@@ -21,9 +21,10 @@ function migrations(database: Database): Record<string, Migration> {
 
 /**
  * Brings the schema up to date. Safe when several instances start at once: on PostgreSQL Kysely holds
- * an advisory lock for the run. SQLite has no such lock and Kysely opens a deferred transaction, so
- * two writers can both decide to run a migration; the loser's transaction rolls back (DDL is
- * transactional there) and it tries again, finding the work done. A migration that is really broken
+ * an advisory lock for the run. SQLite has no such lock, but its transactions begin immediate (see
+ * sqlite-thread.ts), so the runs take turns and a later one finds the work done. Kysely creates its
+ * own tables outside that transaction; should two connections still collide there, the loser's work
+ * rolls back (DDL is transactional in SQLite) and it tries again. A migration that is really broken
  * fails on every try and is reported after the last one.
  */
 export async function migrateToLatest(database: Database): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Dialect } from './database.js';
+import { eachRow } from './sqlite-thread.js';
 import type { Tables } from './tables.js';
 
 /** A lifecycle event as written to the outbox, in the same transaction as the change it records. */
@@ -47,8 +48,27 @@ export function createOutboxRepository(db: Kysely<Tables>, dialect: Dialect): Ou
 
     async appendMany(events) {
       if (events.length === 0) return;
-      // The rows travel as one JSON parameter, so the statement is the same text (prepared once)
-      // whatever the number of events, and nothing is built per value.
+      const row = (event: OutboxEvent) => [
+        event.id,
+        event.tenantId,
+        event.subject,
+        event.type,
+        JSON.stringify(event.data),
+        event.createdAt,
+      ];
+      if (dialect === 'sqlite') {
+        // One insert per event, prepared once (see eachRow), each taking the next `seq` in order.
+        await db.executeQuery(
+          eachRow(
+            `insert into outbox (id, tenant_id, subject, type, data, created_at, delivered_at, seq)
+             values (?, ?, ?, ?, ?, ?, null, (select coalesce(max(seq), 0) + 1 from outbox))`,
+            events.map(row),
+          ),
+        );
+        return;
+      }
+      // The rows travel as one JSON parameter, so the statement is the same text whatever the
+      // number of events; PostgreSQL draws `seq` from its sequence row by row, in the order given.
       const rows = JSON.stringify(
         events.map((event) => ({
           id: event.id,
@@ -59,25 +79,13 @@ export function createOutboxRepository(db: Kysely<Tables>, dialect: Dialect): Ou
           created_at: event.createdAt,
         })),
       );
-      // SQLite: the select reads the outbox, so it runs in full before the first row is inserted;
-      // `max(seq)` is the one before this statement and the events take the next numbers in order.
-      // PostgreSQL draws `seq` from its sequence row by row, in the order the select gives.
-      await (dialect === 'postgres'
-        ? sql`
-            insert into outbox (id, tenant_id, subject, type, data, created_at)
-            select v.id, v.tenant_id, v.subject, v.type, v.data::jsonb, v.created_at
-            from rows from (jsonb_to_recordset(${rows}::jsonb) as (
-              id uuid, tenant_id text, subject text, type text, data text, created_at timestamptz))
-              with ordinality as v(id, tenant_id, subject, type, data, created_at, n)
-            order by v.n`
-        : sql`
-            insert into outbox (id, tenant_id, subject, type, data, created_at, delivered_at, seq)
-            select value ->> 'id', value ->> 'tenant_id', value ->> 'subject', value ->> 'type',
-                   value ->> 'data', value ->> 'created_at', null,
-                   (select coalesce(max(seq), 0) from outbox) + key + 1
-            from json_each(${rows})
-            order by key`
-      ).execute(db);
+      await sql`
+        insert into outbox (id, tenant_id, subject, type, data, created_at)
+        select v.id, v.tenant_id, v.subject, v.type, v.data::jsonb, v.created_at
+        from rows from (jsonb_to_recordset(${rows}::jsonb) as (
+          id uuid, tenant_id text, subject text, type text, data text, created_at timestamptz))
+          with ordinality as v(id, tenant_id, subject, type, data, created_at, n)
+        order by v.n`.execute(db);
     },
 
     async listForTenant(tenantId, limit) {

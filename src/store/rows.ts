@@ -1,7 +1,13 @@
 /** Conversions between driver values and domain values, the same on SQLite and PostgreSQL. */
 
+/** What `Date.prototype.toISOString` gives for years 0–9999: how SQLite's timestamps are stored. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function toIso(value: string | Date): string {
-  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+  if (value instanceof Date) return value.toISOString();
+  // Already in that form (every timestamp written on SQLite): parsing and printing it again would
+  // give the same text, at a cost that shows when thousands of rows are read.
+  return ISO_UTC.test(value) ? value : new Date(value).toISOString();
 }
 
 export function toIsoOrNull(value: string | Date | null): string | null {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testDatabaseTargets } from '../../test/support/databases.js';
 import { sampleIntegration as integration } from '../../test/support/integrations.js';
@@ -160,6 +161,86 @@ describe.each(targets)('store on $dialect', (target) => {
     const events = await store.outbox.listForTenant(kept.tenantId, 10);
     expect(events.map((e) => e.subject)).toEqual([kept.id]);
     expect(events[0]?.data).toEqual({ integrationId: kept.id });
+  });
+
+  it.skipIf(!target.available)('records health results together, but none whose lease was lost', async () => {
+    const tenantId = `health-${target.dialect}`;
+    const [held, lost] = [integration({ tenantId }), integration({ tenantId })];
+    await store.transaction(async (tx) => {
+      for (const one of [held, lost]) {
+        await tx.integrations.insert(one);
+        await tx.health.schedule(tenantId, one.id, '2026-01-02T03:00:00.000Z');
+      }
+    });
+    const claims = await store.health.claimDue(
+      'instance-a',
+      '2026-01-02T03:01:00.000Z',
+      '2026-01-02T03:02:00.000Z',
+      10,
+    );
+    expect(claims.map((c) => c.integrationId).sort()).toEqual([held.id, lost.id].sort());
+    // Another instance took the second over after the lease ran out.
+    await database.db
+      .updateTable('poll_schedule')
+      .set({ lease_owner: 'instance-b', lease_version: sql`lease_version + 1` })
+      .where('integration_id', '=', lost.id)
+      .execute();
+    const checkedAt = '2026-01-02T03:01:30.000Z';
+    const write = (claim: (typeof claims)[number], n: number) => ({
+      check: claim,
+      next: { nextRunAt: `2026-01-02T04:0${n}:00.000Z`, consecutiveFailures: 1, consecutiveSuccesses: 0 },
+      health: { status: 'degraded' as const, checkedAt, latencyMs: 900 + n, message: `slow ${n}` },
+      status: 'active' as const,
+      record: {
+        id: newId(),
+        tenantId,
+        integrationId: claim.integrationId,
+        kind: 'health' as const,
+        status: 'degraded' as const,
+        message: `slow ${n}`,
+        latencyMs: 900 + n,
+        checks: [{ name: 'reachable', ok: true, message: "it's up" }],
+        checkedAt,
+        instance: 'instance-a',
+      },
+    });
+    const ordered = [
+      claims.find((c) => c.integrationId === held.id)!,
+      claims.find((c) => c.integrationId === lost.id)!,
+    ];
+
+    const written = await store.transaction((tx) => tx.health.recordResults(ordered.map(write), 10));
+
+    expect(written).toEqual([true, false]);
+    expect((await store.integrations.findById(tenantId, held.id))?.health).toEqual(
+      write(ordered[0]!, 0).health,
+    );
+    expect((await store.integrations.findById(tenantId, lost.id))?.health).toEqual(lost.health);
+    expect(await store.health.listChecks(tenantId, held.id, 10)).toEqual(
+      [write(ordered[0]!, 0).record].map((r) => ({ ...r, id: expect.any(String) })),
+    );
+    expect(await store.health.listChecks(tenantId, lost.id, 10)).toEqual([]);
+    expect(await store.health.getSchedule(tenantId, held.id)).toEqual({
+      nextRunAt: '2026-01-02T04:00:00.000Z',
+      leaseOwner: null,
+      consecutiveFailures: 1,
+      consecutiveSuccesses: 0,
+    });
+    expect((await store.health.getSchedule(tenantId, lost.id))?.leaseOwner).toBe('instance-b');
+
+    // Retention: the newest `keep` records of each integration stay.
+    for (let round = 1; round <= 3; round += 1) {
+      const [again] = await store.health
+        .claimDue('instance-a', '2026-01-02T05:00:00.000Z', '2026-01-02T05:01:00.000Z', 10)
+        .then((all) => all.filter((c) => c.integrationId === held.id));
+      expect(await store.transaction((tx) => tx.health.recordResults([write(again!, round)], 2))).toEqual([
+        true,
+      ]);
+    }
+    expect((await store.health.listChecks(tenantId, held.id, 10)).map((r) => r.message)).toEqual([
+      'slow 3',
+      'slow 2',
+    ]);
   });
 
   it.skipIf(!target.available)('claims an idempotency key once and replays what was stored', async () => {

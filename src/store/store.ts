@@ -41,7 +41,7 @@ export interface Store extends Repositories {
 function repositories(db: Kysely<Tables>, dialect: Dialect, cache: IntegrationCache): Repositories {
   return {
     health: createHealthRepository(db, dialect, cache),
-    integrations: createIntegrationRepository(db, cache),
+    integrations: createIntegrationRepository(db, dialect, cache),
     tokens: createTokenRepository(db),
     outbox: createOutboxRepository(db, dialect),
     idempotency: createIdempotencyRepository(db),
@@ -60,7 +60,8 @@ function repositories(db: Kysely<Tables>, dialect: Dialect, cache: IntegrationCa
 export function createStore(database: Database): Store {
   // SQLite serves one instance, so it can keep integrations in memory; see integration-cache.ts.
   const cache = database.dataVersion
-    ? createIntegrationCache({ externalVersion: database.dataVersion })
+    ? // Reading the version costs nothing (the SQLite thread reports it), so every lookup asks.
+      createIntegrationCache({ externalVersion: database.dataVersion, externalCheckMs: 0 })
     : NO_INTEGRATION_CACHE;
   return {
     ...repositories(database.db, database.dialect, cache),
