@@ -97,9 +97,10 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, Abortable {
   #settled = false;
   #status = 0;
   #statusText = '';
-  #headers: Record<string, string> = {};
+  #headers: Record<string, string> | undefined;
   #mode: ReadMode | undefined;
-  #chunks: Buffer[] = [];
+  /** Made at the first chunk kept: most requests wait on the network with nothing to hold. */
+  #chunks: Buffer[] | undefined;
   #size = 0;
 
   constructor(
@@ -137,10 +138,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, Abortable {
     if (this.#settled || statusCode < 200) return;
     this.#status = statusCode;
     this.#statusText = statusMessage ?? '';
-    this.#headers = flattenHeaders(headers);
-    const mode = this.#modes.readMode(statusCode, this.#headers);
+    const flat = flattenHeaders(headers);
+    this.#headers = flat;
+    const mode = this.#modes.readMode(statusCode, flat);
     this.#mode = mode;
-    const length = this.#headers['content-length'];
+    const length = flat['content-length'];
     const declared = length === undefined ? undefined : Number(length);
     if (declared === undefined || !(declared > mode.limit)) return;
     if (mode.kind === 'full') this.#drop(controller, new ResponseTooLargeError(mode.limit, declared));
@@ -152,11 +154,10 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, Abortable {
     if (this.#settled || !mode) return;
     this.#size += chunk.length;
     if (this.#size <= mode.limit) {
-      if (mode.kind !== 'discard') this.#chunks.push(chunk);
+      if (mode.kind !== 'discard') this.#keep(chunk);
       return;
     }
-    if (mode.kind === 'excerpt')
-      this.#chunks.push(chunk.subarray(0, chunk.length - (this.#size - mode.limit)));
+    if (mode.kind === 'excerpt') this.#keep(chunk.subarray(0, chunk.length - (this.#size - mode.limit)));
     this.#drop(controller, mode.kind === 'full' ? new ResponseTooLargeError(mode.limit) : undefined);
   }
 
@@ -171,6 +172,12 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, Abortable {
     else this.#fail(error);
   }
 
+  /** Keeps a chunk of the body for the answer. */
+  #keep(chunk: Buffer): void {
+    if (this.#chunks) this.#chunks.push(chunk);
+    else this.#chunks = [chunk];
+  }
+
   /** Stops reading: fails with `error`, or answers with what was read; the connection is closed. */
   #drop(controller: Dispatcher.DispatchController, error?: Error): void {
     if (error) this.#fail(error);
@@ -180,8 +187,9 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, Abortable {
 
   #succeed(): void {
     this.#settle();
-    const body = this.#chunks.length === 0 ? EMPTY : Buffer.concat(this.#chunks);
-    this.#resolve({ status: this.#status, statusText: this.#statusText, headers: this.#headers, body });
+    const body = this.#chunks === undefined ? EMPTY : Buffer.concat(this.#chunks);
+    const headers = this.#headers ?? {};
+    this.#resolve({ status: this.#status, statusText: this.#statusText, headers, body });
   }
 
   #fail(error: unknown): void {

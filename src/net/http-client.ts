@@ -12,7 +12,7 @@ import { findCause } from './failures.js';
 import { createGuardedLookup, type Resolver, systemResolver } from './guarded-lookup.js';
 import { HttpError } from './http-error.js';
 import { type HttpResponse, toHttpResponse } from './http-response.js';
-import { createOutboundMetrics, type OutboundMetrics } from './metrics.js';
+import { type CallMetrics, callMetricsOf, createOutboundMetrics } from './metrics.js';
 import { secretsOf } from './redact.js';
 import { followRedirect, isFollowableRedirect, MAX_REDIRECTS } from './redirects.js';
 import { buildBody, buildHeaders, secretsOfInput } from './request-parts.js';
@@ -96,9 +96,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { policy } = options;
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  const metrics: OutboundMetrics | undefined = options.registry
-    ? createOutboundMetrics(options.registry)
-    : undefined;
+  const metricsFor = options.registry ? callMetricsOf(createOutboundMetrics(options.registry)) : undefined;
   const { dispatcher, proxy } = createDispatcher({
     lookup: createGuardedLookup(policy, options.lookup ?? systemResolver),
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
@@ -113,7 +111,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const deps: RetryLoopDeps = {
     dispatcher,
     breakers: createCircuitBreakers({ ...options.circuitBreaker, now }),
-    metrics,
     logger,
     retry: { ...DEFAULT_RETRY_OPTIONS, ...options.retry },
     sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal })),
@@ -147,11 +144,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     error: unknown,
     from: { method: string; url: string | URL },
     labels: { provider: string; operation: string },
+    metrics: CallMetrics | undefined,
     secrets: readonly string[],
   ): never {
     if (!(error instanceof EgressDeniedError)) throw error;
-    metrics?.requests.inc({ ...labels, status_class: 'egress_denied' });
-    metrics?.egressDenied.inc({ rule: error.rule });
+    metrics?.count('egress_denied');
+    metrics?.denied(error.rule);
     throw new HttpError({
       code: 'egress_denied',
       isTransient: false,
@@ -166,9 +164,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function request(input: HttpRequest): Promise<HttpResponse> {
     const method = input.method.toUpperCase();
-    const labels = { provider: input.provider ?? 'unknown', operation: input.operation ?? 'request' };
+    const provider = input.provider ?? 'unknown';
+    const operation = input.operation ?? 'request';
+    const labels = { provider, operation };
+    const metrics = metricsFor?.(provider, operation);
     if (isOffline()) {
-      metrics?.requests.inc({ ...labels, status_class: 'offline' });
+      metrics?.count('offline');
       const error = new OfflineError(method, input.url);
       logger.debug({ ...labels, url: error.url }, 'offline: outbound request not sent');
       throw error;
@@ -184,7 +185,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         policy.checkUrl(url);
         wire = { method, url, headers, body: buildBody(input) };
       } catch (error) {
-        return refused(error, { method, url: input.url }, labels, secretsOfInput(input.url, headers));
+        return refused(
+          error,
+          { method, url: input.url },
+          labels,
+          metrics,
+          secretsOfInput(input.url, headers),
+        );
       }
       const timeoutMs = input.timeoutMs ?? options.timeoutMs ?? 120_000;
       const deadline = now() + timeoutMs;
@@ -192,7 +199,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const answers = answersOf(input);
       for (let hops = 0; ; hops++) {
         const repeatable = IDEMPOTENT_METHODS.has(wire.method) || input.retryable === true;
-        const hop = { wire, ...labels, repeatable, stop, deadline, answers, secrets };
+        const hop = { wire, provider, operation, metrics, repeatable, stop, deadline, answers, secrets };
         const response = await sendWithRetries(deps, hop);
         const location = response.headers.location;
         if (
@@ -200,7 +207,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           location === undefined ||
           !isFollowableRedirect(response.status, response.headers)
         ) {
-          return toHttpResponse(response, { method: wire.method, url: wire.url, secrets, ...labels });
+          return toHttpResponse(response, {
+            method: wire.method,
+            url: wire.url,
+            secrets,
+            provider,
+            operation,
+          });
         }
         if (hops >= MAX_REDIRECTS) {
           throw new HttpError({
@@ -218,7 +231,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         try {
           wire = followRedirect(policy, wire, response.status, location);
         } catch (error) {
-          refused(error, { method: wire.method, url: wire.url }, labels, secrets);
+          refused(error, { method: wire.method, url: wire.url }, labels, metrics, secrets);
         }
       }
     } catch (error) {

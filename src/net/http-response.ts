@@ -25,15 +25,17 @@ export interface ResponseContext {
 
 /** Wraps a wire answer for the caller. */
 export function toHttpResponse(wire: WireResponse, context: ResponseContext): HttpResponse {
-  const text = () => wire.body.toString('utf8');
+  // Methods that do not use `this`: a copy of the response (`{ ...response }`) keeps them working.
   return {
     status: wire.status,
     headers: wire.headers,
     url: context.url.href,
     body: wire.body,
-    text,
+    text(): string {
+      return wire.body.toString('utf8');
+    },
     json<T>(): T {
-      const body = text();
+      const body = wire.body.toString('utf8');
       try {
         return JSON.parse(body) as T;
       } catch {

@@ -1,4 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { EgressRule } from './errors.js';
 
 /** `status_class` label values: the HTTP class of an answer, or why there was none. */
 export type StatusClass =
@@ -66,6 +67,88 @@ export function createOutboundMetrics(registry: Registry): OutboundMetrics {
         labelNames: ['rule'],
         registers: [registry],
       }),
+  };
+}
+
+type CallLabels = { readonly provider: string; readonly operation: string };
+type RequestLabels = CallLabels & { readonly status_class: StatusClass };
+
+/**
+ * The metrics of one provider and operation, with each label set made once and reused. prom-client
+ * checks every label of the object it is given at each observation, and a reused object is checked
+ * several times faster than a fresh one (a spread per request costs about 2 µs more per counter).
+ */
+export class CallMetrics {
+  readonly #metrics: OutboundMetrics;
+  readonly #labels: CallLabels;
+  readonly #provider: { readonly provider: string };
+  readonly #byClass = new Map<StatusClass, RequestLabels>();
+
+  constructor(metrics: OutboundMetrics, provider: string, operation: string) {
+    this.#metrics = metrics;
+    this.#labels = Object.freeze({ provider, operation });
+    this.#provider = Object.freeze({ provider });
+  }
+
+  /** Counts one exchange, or one request refused before any, under `integrations_outbound_requests_total`. */
+  count(statusClass: StatusClass): void {
+    let labels = this.#byClass.get(statusClass);
+    if (!labels) {
+      labels = Object.freeze({ ...this.#labels, status_class: statusClass });
+      this.#byClass.set(statusClass, labels);
+    }
+    this.#metrics.requests.inc(labels);
+  }
+
+  /** Records the duration of one exchange. */
+  observe(seconds: number): void {
+    this.#metrics.duration.observe(this.#labels, seconds);
+  }
+
+  /** Counts one try repeated after a transient failure. */
+  retried(): void {
+    this.#metrics.retries.inc(this.#provider);
+  }
+
+  /** Counts one refusal of the egress policy. */
+  denied(rule: EgressRule): void {
+    this.#metrics.egressDenied.inc({ rule });
+  }
+}
+
+/** Label sets kept at most; labels are fixed names, so this bound is only a guard against misuse. */
+const CALL_METRICS_MAX = 1024;
+
+/**
+ * The `CallMetrics` of each provider and operation, made at first use and kept.
+ *
+ * @example
+ * const metricsFor = callMetricsOf(createOutboundMetrics(registry));
+ * metricsFor('gitlab', 'get_project').count('2xx');
+ */
+export function callMetricsOf(
+  metrics: OutboundMetrics,
+): (provider: string, operation: string) => CallMetrics {
+  // Keyed by provider, then operation: no key string is built per request.
+  const byProvider = new Map<string, Map<string, CallMetrics>>();
+  let size = 0;
+  return (provider, operation) => {
+    let byOperation = byProvider.get(provider);
+    let found = byOperation?.get(operation);
+    if (found) return found;
+    if (size >= CALL_METRICS_MAX) {
+      byProvider.clear();
+      size = 0;
+      byOperation = undefined;
+    }
+    if (!byOperation) {
+      byOperation = new Map();
+      byProvider.set(provider, byOperation);
+    }
+    found = new CallMetrics(metrics, provider, operation);
+    byOperation.set(operation, found);
+    size++;
+    return found;
   };
 }
 

@@ -7,7 +7,7 @@ import { CircuitOpenError } from './errors.js';
 import { exchange, type WireRequest, type WireResponse } from './exchange.js';
 import { classifyFailure } from './failures.js';
 import { codeForStatus, HttpError, type HttpErrorInit } from './http-error.js';
-import { type OutboundMetrics, statusClassOf } from './metrics.js';
+import { type CallMetrics, statusClassOf } from './metrics.js';
 import { redactUrl } from './redact.js';
 import {
   decideRetry,
@@ -21,7 +21,6 @@ import {
 export interface RetryLoopDeps {
   readonly dispatcher: Dispatcher;
   readonly breakers: CircuitBreakers;
-  readonly metrics: OutboundMetrics | undefined;
   readonly logger: Logger;
   readonly retry: RetryOptions;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -34,6 +33,8 @@ export interface Hop {
   readonly wire: WireRequest;
   readonly provider: string;
   readonly operation: string;
+  /** The metrics of this provider and operation (none without a registry). */
+  readonly metrics: CallMetrics | undefined;
   /** Idempotent method or marked `retryable` by the caller. */
   readonly repeatable: boolean;
   /** The call's timeout and the caller's signal; it aborts the exchange in flight. */
@@ -53,14 +54,14 @@ const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?(json|xml)|application\/x
  */
 export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<WireResponse> {
   const origin = hop.wire.url.origin;
-  const labels = { provider: hop.provider, operation: hop.operation };
+  const { metrics } = hop;
 
   for (let attempt = 1; ; attempt++) {
     try {
       deps.breakers.admit(origin);
     } catch (error) {
       if (!(error instanceof CircuitOpenError)) throw error;
-      deps.metrics?.requests.inc({ ...labels, status_class: 'circuit_open' });
+      metrics?.count('circuit_open');
       throw fail(hop, {
         code: 'circuit_open',
         isTransient: true,
@@ -77,9 +78,9 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
     } catch (error) {
       const failure = classifyFailure(error, hop.stop);
       deps.breakers.record(origin, failure.breaker);
-      deps.metrics?.requests.inc({ ...labels, status_class: failure.statusClass });
-      if (failure.rule) deps.metrics?.egressDenied.inc({ rule: failure.rule });
-      else deps.metrics?.duration.observe(labels, (performance.now() - started) / 1000);
+      metrics?.count(failure.statusClass);
+      if (failure.rule) metrics?.denied(failure.rule);
+      else metrics?.observe((performance.now() - started) / 1000);
       const decision = withinDeadline(
         decideRetry({
           attempt,
@@ -104,8 +105,8 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
       });
     }
 
-    deps.metrics?.duration.observe(labels, (performance.now() - started) / 1000);
-    deps.metrics?.requests.inc({ ...labels, status_class: statusClassOf(response.status) });
+    metrics?.observe((performance.now() - started) / 1000);
+    metrics?.count(statusClassOf(response.status));
     const accepted = hop.answers.accepts(response.status, response.headers);
     // An accepted body may be large; only failures are read as text (rate-limit messages, the excerpt).
     const bodyText =
@@ -204,7 +205,7 @@ async function pause(
     },
     'retrying outbound request',
   );
-  deps.metrics?.retries.inc({ provider: hop.provider });
+  hop.metrics?.retried();
   try {
     await deps.sleep(delayMs, hop.stop.signal);
     return true;
