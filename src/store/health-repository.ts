@@ -369,20 +369,7 @@ function postgresResultStatements(db: Kysely<Tables>, writes: readonly CheckResu
       status: write.status,
     })),
   );
-  const records = JSON.stringify(
-    writes.map((write) => ({
-      ...lease(write),
-      id: write.record.id,
-      tenant_id: write.record.tenantId,
-      kind: write.record.kind,
-      status: write.record.status,
-      message: write.record.message,
-      latency_ms: write.record.latencyMs,
-      checks: write.record.checks,
-      checked_at: write.record.checkedAt,
-      instance: write.record.instance,
-    })),
-  );
+  const records = JSON.stringify(writes.map((write) => ({ ...lease(write), ...checkRow(write.record) })));
   const held =
     'exists (select 1 from poll_schedule as s where s.integration_id = v.integration_id and s.lease_version = v.lease_version)';
   return {
@@ -409,10 +396,10 @@ function postgresResultStatements(db: Kysely<Tables>, writes: readonly CheckResu
       insert into health_checks
         (id, tenant_id, integration_id, kind, status, message, latency_ms, checks, checked_at, instance)
       select v.id, v.tenant_id, v.integration_id, v.kind, v.status, v.message, v.latency_ms,
-             v.checks, v.checked_at, v.instance
+             v.checks::jsonb, v.checked_at, v.instance
       from jsonb_to_recordset(${records}::jsonb) as v(
         integration_id uuid, lease_version integer, id uuid, tenant_id text, kind text, status text,
-        message text, latency_ms integer, checks jsonb, checked_at timestamptz, instance text)
+        message text, latency_ms integer, checks text, checked_at timestamptz, instance text)
       where ${sql.raw(held)}`.compile(db),
     integrationIds: sql<string>`(select unnest(${writes.map(({ check }) => check.integrationId)}::uuid[]))`,
   };
