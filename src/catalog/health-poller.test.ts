@@ -238,6 +238,85 @@ describe.each(targets)('health poller on $dialect', (target) => {
   });
 });
 
+describe('a claimed check that waits too long for a slot', () => {
+  it('is not run past its lease, and is claimed again once the lease ends', async () => {
+    const created = await targets[0]!.create();
+    const database = openDatabase({ url: created.url, dataDir: created.dataDir });
+    const clock = manualClock();
+    const checked: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    // The first check hangs until the test opens the gate; the others answer at once.
+    const plugin: ConnectorPlugin = {
+      ...asConnectorPlugin(createInMemoryPlugin()),
+      async checkHealth(context) {
+        checked.push(context.integration.id!);
+        if (checked.length === 1) await gate;
+        return { status: 'healthy', message: 'ok' };
+      },
+    };
+    try {
+      const { migrateToLatest } = await import('../store/migrate.js');
+      await migrateToLatest(database);
+      const store = createStore(database);
+      const ids = [createIdGenerator()(), createIdGenerator()()];
+      await store.transaction(async (tx) => {
+        for (const [n, id] of ids.entries()) {
+          await tx.integrations.insert(
+            sampleIntegration({
+              id,
+              tenantId: 'queue',
+              name: `q-${n}`,
+              endpoint: `https://q${n}.example.com`,
+              config: {},
+            }),
+          );
+          await tx.health.schedule('queue', id, clock.now().toISOString());
+        }
+      });
+      const p = createHealthPoller({
+        store,
+        plugins: await loadPlugins([plugin], [], silentLogger),
+        contexts: createPluginContextFactory({
+          http,
+          secrets: noSecrets,
+          logger: silentLogger,
+          now: clock.now,
+        }),
+        logger: silentLogger,
+        metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, store),
+        newId: createIdGenerator(),
+        now: clock.now,
+        instanceId: 'one-slot',
+        // One slot: the second check waits in the queue behind the first. Lease: 2 × 10 s + 30 s.
+        settings: { ...settings, concurrency: 1, perHostConcurrency: 1, checkTimeoutMs: 10_000 },
+      });
+
+      const first = p.drain();
+      await expect.poll(() => checked.length).toBe(1);
+      await expect.poll(() => p.busy).toBe(2); // one running, one claimed and queued
+      clock.advance(31_000); // the queued one now has less lease left than a check may need
+      open();
+      expect(await first).toBe(1);
+      expect(checked).toHaveLength(1);
+      const waiting = ids.find((id) => id !== checked[0])!;
+      expect((await store.health.getSchedule('queue', waiting))?.leaseOwner).toBe('one-slot');
+      expect(await store.health.listChecks('queue', waiting, 10)).toEqual([]);
+
+      clock.advance(20_000); // its lease has ended
+      expect(await p.drain()).toBe(1);
+      expect(checked).toEqual([...checked.slice(0, 1), waiting]);
+      expect(await store.health.listChecks('queue', waiting, 10)).toHaveLength(1);
+      await p.stop();
+    } finally {
+      await database.close();
+      await created.dispose();
+    }
+  });
+});
+
 describe.skipIf(!targets[1]!.available)('three pollers on PostgreSQL', () => {
   it('share the work with no duplicate check, and take over from one that dies', async () => {
     const target = targets[1]!;

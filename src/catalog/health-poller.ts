@@ -28,6 +28,12 @@ const WRITERS = 4;
  */
 const WRITE_DELAY_MS = 50;
 
+/**
+ * Longest a claimed check may wait in the queue for a slot: a lease lasts what a check may take,
+ * waiting for a host slot included, plus this margin.
+ */
+const QUEUE_WAIT_MS = 30_000;
+
 /** A batch held an event for a result whose lease was lost; it is written result by result instead. */
 class LeaseLostError extends Error {}
 
@@ -87,8 +93,9 @@ export interface HealthPoller {
 export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
   const { store, settings, logger, metrics, instanceId } = deps;
   const random = deps.random ?? Math.random;
-  // A lease outlives the longest a check may take, waiting for a host slot included.
-  const leaseMs = settings.checkTimeoutMs * 2 + 30_000;
+  // A lease outlives the longest a check may take (its timeout, and as long again waiting for a host
+  // slot), after up to QUEUE_WAIT_MS in the queue.
+  const leaseMs = settings.checkTimeoutMs * 2 + QUEUE_WAIT_MS;
   const tickMs = settings.tickMs ?? 1_000;
   const running = new Set<Promise<void>>();
   const perHost = new Map<string, { active: number; waiting: (() => void)[] }>();
@@ -102,8 +109,15 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
   let pumpQueued = false;
   /** Checks started since creation, for drain() to report. */
   let startedTotal = 0;
-  /** Claimed checks, with their integrations (undefined: deleted since), waiting for a slot. */
-  const queued: { readonly claim: ClaimedCheck; readonly integration: Integration | undefined }[] = [];
+  /**
+   * Claimed checks, with their integrations (undefined: deleted since), waiting for a slot, and when
+   * their leases end (milliseconds since the epoch).
+   */
+  const queued: {
+    readonly claim: ClaimedCheck;
+    readonly integration: Integration | undefined;
+    readonly leaseUntil: number;
+  }[] = [];
   /**
    * Claimed checks kept waiting beyond the running ones: enough for the slots to refill at once while
    * a claim waits its turn behind a batch of results being written (SQLite has one connection).
@@ -323,10 +337,23 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     return { write, event };
   }
 
-  /** Starts claimed checks while there are free slots. */
+  /**
+   * Starts claimed checks while there are free slots. A check that waited so long in the queue that
+   * its lease could end before it does (its host slow to answer, and its slots with it) is not run:
+   * another instance may claim it once the lease ends, and so may this one.
+   */
   function startQueued(): void {
+    let now: number | undefined;
     while (!stopping && pending < settings.concurrency && queued.length > 0) {
-      const { claim, integration } = queued.shift()!;
+      const { claim, integration, leaseUntil } = queued.shift()!;
+      now ??= deps.now().getTime();
+      if (now + leaseMs - QUEUE_WAIT_MS > leaseUntil) {
+        logger.debug(
+          { integrationId: claim.integrationId, operation: 'health_check' },
+          'claimed health check waited too long for a slot; left to be claimed again when its lease ends',
+        );
+        continue;
+      }
       launch(claim, integration);
     }
   }
@@ -377,17 +404,20 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
       // Idle, the first claim fills the slots alone, so checks start without waiting for the prefetch.
       const limit = pending === 0 && queued.length === 0 ? Math.min(room, settings.concurrency) : room;
       const now = deps.now();
+      const leaseUntil = now.getTime() + leaseMs;
       const claims = await store.health.claimDue(
         instanceId,
         now.toISOString(),
-        new Date(now.getTime() + leaseMs).toISOString(),
+        new Date(leaseUntil).toISOString(),
         limit,
       );
       if (claims.length === 0) break;
       const integrations = new Map(
         (await store.integrations.findByIds(claims.map((c) => c.integrationId))).map((i) => [i.id, i]),
       );
-      for (const claim of claims) queued.push({ claim, integration: integrations.get(claim.integrationId) });
+      for (const claim of claims) {
+        queued.push({ claim, integration: integrations.get(claim.integrationId), leaseUntil });
+      }
       claimed += claims.length;
       startQueued();
       if (claims.length < limit) break;
