@@ -422,8 +422,9 @@ class RowBatch {
  * A statement to run once for each row of parameters, in order, prepared once: SQLite's fastest way
  * to write many rows, with no SQL built per row or per batch size, and one trip to the thread for
  * all of them. Rows a reading statement returns (`returning` included) come back together; the
- * changes of a writing one are summed. Run it with `db.executeQuery(...)`, in a transaction when the
- * rows go together. SQLite only (see openSqliteThread).
+ * changes of a writing one are summed. The first row that fails stops the rest, and the query fails
+ * with its error: run it with `db.executeQuery(...)` in a transaction when the rows go together (outside
+ * one, the rows before it stay written). SQLite only (see openSqliteThread).
  *
  * @example
  * await trx.executeQuery(eachRow('update poll_schedule set next_run_at = ? where integration_id = ?', [[at, id]]));
