@@ -11,7 +11,7 @@ import { loadPlugins } from '../plugins/loader.js';
 import { createInMemoryPlugin } from '../providers/in-memory/plugin.js';
 import { noCredentials } from '../secrets/index.js';
 import { openDatabase } from '../store/database.js';
-import { createStore } from '../store/store.js';
+import { createStore, type Store } from '../store/store.js';
 import { createHealthMetrics } from './health-metrics.js';
 import { createHealthPoller, type HealthPoller, type PollerSettings } from './health-poller.js';
 import { createPluginContextFactory } from './plugin-context.js';
@@ -36,6 +36,38 @@ const settings: PollerSettings = {
 function manualClock(start = Date.parse('2030-01-01T00:00:00Z')) {
   let at = start;
   return { now: () => new Date(at), advance: (ms: number) => (at += ms) };
+}
+
+/**
+ * Inserts `count` integrations of the in_memory provider (empty config, so the plugin's own health
+ * applies), each with a schedule row due at `at`, in one transaction. Returns their ids in order.
+ */
+async function seedDue(
+  store: Store,
+  tenantId: string,
+  count: number,
+  at: string,
+  endpoint: (n: number) => string,
+): Promise<string[]> {
+  const newId = createIdGenerator();
+  const ids = Array.from({ length: count }, () => newId());
+  await store.transaction(async (tx) => {
+    for (const [n, id] of ids.entries()) {
+      await tx.integrations.insert(
+        sampleIntegration({
+          id,
+          tenantId,
+          name: `${tenantId}-${n}`,
+          endpoint: endpoint(n),
+          config: {},
+          createdAt: at,
+          updatedAt: at,
+        }),
+      );
+      await tx.health.schedule(tenantId, id, at);
+    }
+  });
+  return ids;
 }
 
 describe.each(targets)('health poller on $dialect', (target) => {
@@ -193,27 +225,13 @@ describe.each(targets)('health poller on $dialect', (target) => {
   });
 
   test('writes results that arrive together together: one row and one event per check', async () => {
-    const newId = createIdGenerator();
-    const ids: string[] = [];
-    const at = clock.now().toISOString();
-    await t.app.store.transaction(async (tx) => {
-      for (let i = 0; i < 250; i += 1) {
-        const id = newId();
-        ids.push(id);
-        await tx.integrations.insert(
-          sampleIntegration({
-            id,
-            tenantId: 'poll-many',
-            name: `many-${i}`,
-            endpoint: 'https://many.example.com',
-            config: {},
-            createdAt: at,
-            updatedAt: at,
-          }),
-        );
-        await tx.health.schedule('poll-many', id, at);
-      }
-    });
+    const ids = await seedDue(
+      t.app.store,
+      'poll-many',
+      250,
+      clock.now().toISOString(),
+      () => 'https://many.example.com',
+    );
     const p = poller(t.app.plugins, 'batching-instance');
 
     const checked = await p.drain();
@@ -261,21 +279,13 @@ describe('a claimed check that waits too long for a slot', () => {
       const { migrateToLatest } = await import('../store/migrate.js');
       await migrateToLatest(database);
       const store = createStore(database);
-      const ids = [createIdGenerator()(), createIdGenerator()()];
-      await store.transaction(async (tx) => {
-        for (const [n, id] of ids.entries()) {
-          await tx.integrations.insert(
-            sampleIntegration({
-              id,
-              tenantId: 'queue',
-              name: `q-${n}`,
-              endpoint: `https://q${n}.example.com`,
-              config: {},
-            }),
-          );
-          await tx.health.schedule('queue', id, clock.now().toISOString());
-        }
-      });
+      const ids = await seedDue(
+        store,
+        'queue',
+        2,
+        clock.now().toISOString(),
+        (n) => `https://q${n}.example.com`,
+      );
       const p = createHealthPoller({
         store,
         plugins: await loadPlugins([plugin], [], silentLogger),
@@ -342,26 +352,13 @@ describe.skipIf(!targets[1]!.available)('three pollers on PostgreSQL', () => {
       const { migrateToLatest } = await import('../store/migrate.js');
       await migrateToLatest(setupDb!);
       const setup = createStore(setupDb!);
-      const newId = createIdGenerator();
-      const ids: string[] = [];
-      await setup.transaction(async (tx) => {
-        for (let i = 0; i < 300; i += 1) {
-          const id = newId();
-          ids.push(id);
-          await tx.integrations.insert(
-            sampleIntegration({
-              id,
-              tenantId: 'multi',
-              name: `m-${i}`,
-              endpoint: `https://host-${i % 7}.example.com`,
-              config: {},
-              createdAt: clock.now().toISOString(),
-              updatedAt: clock.now().toISOString(),
-            }),
-          );
-          await tx.health.schedule('multi', id, clock.now().toISOString());
-        }
-      });
+      const ids = await seedDue(
+        setup,
+        'multi',
+        300,
+        clock.now().toISOString(),
+        (n) => `https://host-${n % 7}.example.com`,
+      );
       const plugins = await loadPlugins([plugin], [], silentLogger);
       const makePoller = (index: number) =>
         createHealthPoller({
@@ -375,7 +372,7 @@ describe.skipIf(!targets[1]!.available)('three pollers on PostgreSQL', () => {
           }),
           logger: silentLogger,
           metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, setup),
-          newId,
+          newId: createIdGenerator(),
           now: clock.now,
           instanceId: `instance-${index}`,
           // Lease (2 × timeout + 30 s = 50 s) ends long before the next interval (1 h) begins.
