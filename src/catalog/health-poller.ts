@@ -28,6 +28,9 @@ const WRITERS = 4;
  */
 const WRITE_DELAY_MS = 50;
 
+/** Validated configs kept at most (see validConfig); past it they are all dropped and made again. */
+const VALIDATED_CONFIGS_MAX = 65_536;
+
 /**
  * Longest a claimed check may wait in the queue for a slot: a lease lasts what a check may take,
  * waiting for a host slot included, plus this margin.
@@ -125,21 +128,52 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
   const prefetch = 2 * settings.concurrency;
   const minClaim = Math.max(1, Math.floor(prefetch / 4));
 
-  async function hostSlot(host: string): Promise<() => void> {
-    let slot = perHost.get(host);
-    if (!slot) {
-      slot = { active: 0, waiting: [] };
-      perHost.set(host, slot);
+  /** A slot of `host`'s: its release at once when one is free, else a promise of it. */
+  function hostSlot(host: string): (() => void) | Promise<() => void> {
+    let state = perHost.get(host);
+    if (!state) {
+      state = { active: 0, waiting: [] };
+      perHost.set(host, state);
     }
-    const state = slot;
-    if (state.active >= settings.perHostConcurrency) await new Promise<void>((go) => state.waiting.push(go));
-    state.active += 1;
-    return () => {
-      state.active -= 1;
-      const next = state.waiting.shift();
-      if (next) next();
-      else if (state.active === 0) perHost.delete(host);
+    const slot = state;
+    const take = () => {
+      slot.active += 1;
+      return () => {
+        slot.active -= 1;
+        const next = slot.waiting.shift();
+        if (next) next();
+        else if (slot.active === 0) perHost.delete(host);
+      };
     };
+    if (slot.active < settings.perHostConcurrency) return take();
+    return new Promise<void>((go) => slot.waiting.push(go)).then(take);
+  }
+
+  /**
+   * An integration's config as its plugin's schema gives it (defaults applied), kept while the
+   * integration's version is unchanged: a version changes with every edit, provider and config
+   * included, and validating again at every check cost as much as the rest of starting one.
+   */
+  const validated = new Map<string, { readonly version: number; readonly config: Record<string, unknown> }>();
+  function validConfig(integration: Integration): Record<string, unknown> {
+    const kept = validated.get(integration.id);
+    if (kept?.version === integration.version) return kept.config;
+    const config = deps.plugins.validateConfig(integration.provider, integration.type, integration.config);
+    if (validated.size >= VALIDATED_CONFIGS_MAX) validated.clear();
+    validated.set(integration.id, { version: integration.version, config });
+    return config;
+  }
+
+  /** The label set of each provider and status, made once (prom-client checks a reused one faster). */
+  const checkLabels = new Map<string, { readonly provider: string; readonly status: string }>();
+  function checkLabelsOf(provider: string, status: string) {
+    const key = `${provider}\u0000${status}`;
+    let labels = checkLabels.get(key);
+    if (!labels) {
+      labels = Object.freeze({ provider, status });
+      checkLabels.set(key, labels);
+    }
+    return labels;
   }
 
   /** Runs one check; calls `checked` when the outside system has answered, before writing the result. */
@@ -150,7 +184,8 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
   ): Promise<void> {
     if (!integration) return; // deleted since it was claimed; its schedule went with it
     const entry = deps.plugins.get(integration.provider);
-    const release = await hostSlot(hostOf(integration.endpoint));
+    const slot = hostSlot(hostOf(integration.endpoint));
+    const release = typeof slot === 'function' ? slot : await slot;
     const started = deps.now();
     let result: HealthCheckResult;
     try {
@@ -161,11 +196,7 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
           message: `provider '${integration.provider}' is not available in this instance`,
         };
       } else {
-        const config = deps.plugins.validateConfig(
-          integration.provider,
-          integration.type,
-          integration.config,
-        );
+        const config = validConfig(integration);
         result = await safeHealthCheck(settings.checkTimeoutMs, (signal) =>
           entry.plugin.checkHealth(
             deps.contexts.create({ ...integration, config }, signal, {
@@ -181,10 +212,11 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     } finally {
       release();
     }
-    const latencyMs = Math.round(deps.now().getTime() - started.getTime());
-    metrics.healthChecks.inc({ provider: integration.provider, status: result.status });
+    const at = deps.now();
+    const latencyMs = Math.round(at.getTime() - started.getTime());
+    metrics.healthChecks.inc(checkLabelsOf(integration.provider, result.status));
     checked();
-    await record(claim, integration, result, latencyMs);
+    await record(claim, integration, result, latencyMs, at);
   }
 
   const outcomes: Outcome[] = [];
@@ -198,8 +230,8 @@ export function createHealthPoller(deps: HealthPollerDeps): HealthPoller {
     integration: Integration,
     result: HealthCheckResult,
     latencyMs: number,
+    at: Date,
   ) {
-    const at = deps.now();
     const transition = nextHealth(integration.health.status, claim, result, settings);
     const kept = await new Promise<boolean>((written, failed) => {
       outcomes.push({ claim, integration, result, transition, latencyMs, at, written, failed });
