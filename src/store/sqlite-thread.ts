@@ -56,6 +56,8 @@ export class SqliteError extends Error {
 
 const DEFAULT_STATEMENT_CACHE_SIZE = 256;
 const DEFAULT_VERSION_CHECK_MS = 50;
+/** How long opening keeps trying while the file is locked (as long as a statement waits: busy_timeout). */
+const OPEN_TIMEOUT_MS = 5_000;
 
 /** What the thread is sent. */
 type ThreadRequest =
@@ -112,14 +114,26 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { deserialize } = require('node:v8');
 const Sqlite = require(workerData.driver);
 const describe = (error) => ({ message: String(error && error.message || error), code: error && typeof error.code === 'string' ? error.code : undefined });
+// Connections opening the same file at once can find it locked while another switches it to WAL,
+// and SQLite does not wait for that: the open is tried again for a while (this thread may block).
 let connection;
-try {
-  connection = new Sqlite(workerData.filename);
-  for (const pragma of workerData.pragmas) connection.pragma(pragma);
-} catch (error) {
-  try { connection && connection.close(); } catch {}
-  connection = undefined;
-  parentPort.postMessage({ type: 'failed', error: describe(error) });
+const openBy = Date.now() + workerData.openTimeoutMs;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+for (;;) {
+  try {
+    connection = new Sqlite(workerData.filename);
+    for (const pragma of workerData.pragmas) connection.pragma(pragma);
+    break;
+  } catch (error) {
+    try { connection && connection.close(); } catch {}
+    connection = undefined;
+    if (error && error.code === 'SQLITE_BUSY' && Date.now() < openBy) {
+      Atomics.wait(pause, 0, 0, 10);
+      continue;
+    }
+    parentPort.postMessage({ type: 'failed', error: describe(error) });
+    break;
+  }
 }
 if (connection) {
   const statements = new Map();
@@ -255,6 +269,7 @@ class SqliteThreadDriver implements Driver {
         pragmas: options.pragmas,
         statementCacheSize: options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE,
         versionCheckMs: options.versionCheckMs ?? DEFAULT_VERSION_CHECK_MS,
+        openTimeoutMs: OPEN_TIMEOUT_MS,
       },
     });
     this.#opened = new Promise<void>((resolve, reject) => {
