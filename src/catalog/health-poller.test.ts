@@ -38,6 +38,27 @@ function manualClock(start = Date.parse('2030-01-01T00:00:00Z')) {
   return { now: () => new Date(at), advance: (ms: number) => (at += ms) };
 }
 
+/** A poller on `store` with the tests' plugin context, metrics and a clock the test moves. */
+function testPoller(
+  store: Store,
+  plugins: Awaited<ReturnType<typeof loadPlugins>>,
+  clock: { now: () => Date },
+  instanceId: string,
+  pollerSettings: PollerSettings,
+): HealthPoller {
+  return createHealthPoller({
+    store,
+    plugins,
+    contexts: createPluginContextFactory({ http, secrets: noSecrets, logger: silentLogger, now: clock.now }),
+    logger: silentLogger,
+    metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, store),
+    newId: createIdGenerator(),
+    now: clock.now,
+    instanceId,
+    settings: pollerSettings,
+  });
+}
+
 /**
  * Inserts `count` integrations of the in_memory provider (empty config, so the plugin's own health
  * applies), each with a schedule row due at `at`, in one transaction. Returns their ids in order.
@@ -83,22 +104,7 @@ describe.each(targets)('health poller on $dialect', (target) => {
     plugins: Awaited<ReturnType<typeof loadPlugins>>,
     instanceId = 'test-instance',
   ): HealthPoller {
-    return createHealthPoller({
-      store: t.app.store,
-      plugins,
-      contexts: createPluginContextFactory({
-        http,
-        secrets: noSecrets,
-        logger: silentLogger,
-        now: clock.now,
-      }),
-      logger: silentLogger,
-      metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, t.app.store),
-      newId: createIdGenerator(),
-      now: clock.now,
-      instanceId,
-      settings,
-    });
+    return testPoller(t.app.store, plugins, clock, instanceId, settings);
   }
 
   async function create(name: string, config: Record<string, unknown>, token?: string) {
@@ -286,22 +292,12 @@ describe('a claimed check that waits too long for a slot', () => {
         clock.now().toISOString(),
         (n) => `https://q${n}.example.com`,
       );
-      const p = createHealthPoller({
-        store,
-        plugins: await loadPlugins([plugin], [], silentLogger),
-        contexts: createPluginContextFactory({
-          http,
-          secrets: noSecrets,
-          logger: silentLogger,
-          now: clock.now,
-        }),
-        logger: silentLogger,
-        metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, store),
-        newId: createIdGenerator(),
-        now: clock.now,
-        instanceId: 'one-slot',
-        // One slot: the second check waits in the queue behind the first. Lease: 2 × 10 s + 30 s.
-        settings: { ...settings, concurrency: 1, perHostConcurrency: 1, checkTimeoutMs: 10_000 },
+      // One slot: the second check waits in the queue behind the first. Lease: 2 × 10 s + 30 s.
+      const p = testPoller(store, await loadPlugins([plugin], [], silentLogger), clock, 'one-slot', {
+        ...settings,
+        concurrency: 1,
+        perHostConcurrency: 1,
+        checkTimeoutMs: 10_000,
       });
 
       const first = p.drain();
@@ -360,23 +356,13 @@ describe.skipIf(!targets[1]!.available)('three pollers on PostgreSQL', () => {
         (n) => `https://host-${n % 7}.example.com`,
       );
       const plugins = await loadPlugins([plugin], [], silentLogger);
+      // Lease (2 × timeout + 30 s = 50 s) ends long before the next interval (1 h) begins.
       const makePoller = (index: number) =>
-        createHealthPoller({
-          store: createStore(instanceDbs[index]!),
-          plugins,
-          contexts: createPluginContextFactory({
-            http,
-            secrets: noSecrets,
-            logger: silentLogger,
-            now: clock.now,
-          }),
-          logger: silentLogger,
-          metrics: createHealthMetrics(createMetrics({ processMetrics: false }).registry, setup),
-          newId: createIdGenerator(),
-          now: clock.now,
-          instanceId: `instance-${index}`,
-          // Lease (2 × timeout + 30 s = 50 s) ends long before the next interval (1 h) begins.
-          settings: { ...settings, concurrency: 10, checkTimeoutMs: 10_000, intervalMs: 3_600_000 },
+        testPoller(createStore(instanceDbs[index]!), plugins, clock, `instance-${index}`, {
+          ...settings,
+          concurrency: 10,
+          checkTimeoutMs: 10_000,
+          intervalMs: 3_600_000,
         });
 
       // The doomed instance claims a batch, then hangs on it for ever (as a killed process would hold it).

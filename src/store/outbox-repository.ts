@@ -32,12 +32,7 @@ export function createOutboxRepository(db: Kysely<Tables>, dialect: Dialect): Ou
       await db
         .insertInto('outbox')
         .values({
-          id: event.id,
-          tenant_id: event.tenantId,
-          subject: event.subject,
-          type: event.type,
-          data: JSON.stringify(event.data),
-          created_at: event.createdAt,
+          ...outboxColumns(event),
           delivered_at: null,
           ...(dialect === 'sqlite'
             ? { seq: sql<number>`(select coalesce(max(seq), 0) + 1 from outbox)` }
@@ -48,37 +43,20 @@ export function createOutboxRepository(db: Kysely<Tables>, dialect: Dialect): Ou
 
     async appendMany(events) {
       if (events.length === 0) return;
-      const row = (event: OutboxEvent) => [
-        event.id,
-        event.tenantId,
-        event.subject,
-        event.type,
-        JSON.stringify(event.data),
-        event.createdAt,
-      ];
       if (dialect === 'sqlite') {
         // One insert per event, prepared once (see eachRow), each taking the next `seq` in order.
         await db.executeQuery(
           eachRow(
             `insert into outbox (id, tenant_id, subject, type, data, created_at, delivered_at, seq)
              values (?, ?, ?, ?, ?, ?, null, (select coalesce(max(seq), 0) + 1 from outbox))`,
-            events.map(row),
+            events.map((event) => Object.values(outboxColumns(event))),
           ),
         );
         return;
       }
       // The rows travel as one JSON parameter, so the statement is the same text whatever the
       // number of events; PostgreSQL draws `seq` from its sequence row by row, in the order given.
-      const rows = JSON.stringify(
-        events.map((event) => ({
-          id: event.id,
-          tenant_id: event.tenantId,
-          subject: event.subject,
-          type: event.type,
-          data: JSON.stringify(event.data),
-          created_at: event.createdAt,
-        })),
-      );
+      const rows = JSON.stringify(events.map(outboxColumns));
       await sql`
         insert into outbox (id, tenant_id, subject, type, data, created_at)
         select v.id, v.tenant_id, v.subject, v.type, v.data::jsonb, v.created_at
@@ -105,5 +83,17 @@ export function createOutboxRepository(db: Kysely<Tables>, dialect: Dialect): Ou
         createdAt: new Date(row.created_at).toISOString(),
       }));
     },
+  };
+}
+
+/** An event's columns, in the order the inserts name them (id … created_at). */
+function outboxColumns(event: OutboxEvent) {
+  return {
+    id: event.id,
+    tenant_id: event.tenantId,
+    subject: event.subject,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    created_at: event.createdAt,
   };
 }
