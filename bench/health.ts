@@ -6,7 +6,9 @@
  *
  * The fake server runs in a child process (this same file, started with `--fake-server`): on the
  * poller's thread its timers and sockets would share the event loop being measured, and its CPU time
- * would count in the poller's checks per CPU-second.
+ * would count in the poller's checks per CPU-second. The PostgreSQL pollers each run in a child
+ * process too (`--poller`), as instances of the service do: pollers sharing one event loop could not
+ * show what a second instance adds.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -379,7 +381,14 @@ async function benchClientOnly(fake: Fake): Promise<RunFigures> {
   };
   try {
     process.stdout.write(`[reference] outbound client alone, ${CONCURRENCY} at a time ... `);
-    const run = await measure('outbound client alone', fake, undefined, [instance], CONCURRENCY, seen);
+    const run = await measure(
+      'outbound client alone',
+      fake,
+      undefined,
+      [() => drainHere([instance], seen)],
+      1,
+      CONCURRENCY,
+    );
     console.log(`${(run.cycleMs / 1000).toFixed(2)} s`);
     return run;
   } finally {
@@ -387,32 +396,21 @@ async function benchClientOnly(fake: Fake): Promise<RunFigures> {
   }
 }
 
-interface RunFigures {
+interface RunFigures extends ProcessFigures {
   readonly label: string;
   readonly instances: number;
+  /** Processes the instances ran in: 1, or one child process each. */
+  readonly processes: number;
   readonly concurrencyEach: number;
   readonly checks: number;
   readonly cycleMs: number;
   readonly idealMs: number;
-  readonly cpuMs: number;
-  /** Event-loop utilisation of this (the pollers') thread during the run. */
-  readonly loopBusy: number;
-  readonly rssStartMb: number;
-  readonly peakRssMb: number;
-  /** Sum of what drain() returned. */
-  readonly drained: number;
-  /** Checks still running when drain() resolved. */
-  readonly busyAfterDrain: number;
   readonly fake: FakeCounts;
   /** Integrations the fake saw more than once, and not at all. */
   readonly fakeDuplicates: number;
   readonly fakeMissing: number;
-  readonly retries: number;
   /** What the database recorded; none for the reference run without a poller. */
   readonly history: HistoryFigures | undefined;
-  readonly warnings: number;
-  readonly errors: number;
-  readonly firstProblems: string[];
 }
 
 interface HistoryFigures {
@@ -426,18 +424,31 @@ interface HistoryFigures {
   readonly meanLatencyMs: number;
 }
 
-async function measure(
-  label: string,
-  fake: Fake,
-  verifyDb: Database | undefined,
+/** What one process measured of its own pollers' drain: its CPU, event loop, memory and logs. */
+interface ProcessFigures {
+  /** Sum of what drain() returned. */
+  readonly drained: number;
+  /** Checks still running when drain() resolved. */
+  readonly busyAfterDrain: number;
+  readonly cpuMs: number;
+  readonly loopBusy: number;
+  readonly rssStartMb: number;
+  readonly peakRssMb: number;
+  readonly retries: number;
+  readonly warnings: number;
+  readonly errors: number;
+  readonly firstProblems: string[];
+}
+
+/** Drains `instances` (all in this process) at once, measuring this process while they work. */
+async function drainHere(
   instances: readonly Instance[],
-  concurrencyEach: number,
   seen: ReturnType<typeof countingLogger>['seen'],
-): Promise<RunFigures> {
-  await fake.reset();
+): Promise<ProcessFigures> {
   seen.warnings = 0;
   seen.errors = 0;
   seen.first.length = 0;
+  const retriesBefore = await retriesOf(instances);
   const rssStart = process.memoryUsage.rss();
   let peakRss = rssStart;
   const sampler = setInterval(() => {
@@ -446,16 +457,54 @@ async function measure(
 
   const loop = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
-  const started = performance.now();
   const drained = await Promise.all(instances.map(({ poller }) => poller.drain()));
   const busyAfterDrain = instances.reduce((sum, { poller }) => sum + poller.busy, 0);
   // drain() waits for the checks it started; make sure none is left before the clock stops.
   while (instances.some(({ poller }) => poller.busy > 0)) await new Promise((done) => setTimeout(done, 1));
-  const cycleMs = performance.now() - started;
   const cpuUsed = process.cpuUsage(cpu);
   const loopBusy = performance.eventLoopUtilization(loop).utilization;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  return {
+    drained: drained.reduce((a, b) => a + b, 0),
+    busyAfterDrain,
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
+    loopBusy,
+    rssStartMb: rssStart / 2 ** 20,
+    peakRssMb: peakRss / 2 ** 20,
+    retries: (await retriesOf(instances)) - retriesBefore,
+    warnings: seen.warnings,
+    errors: seen.errors,
+    firstProblems: [...seen.first],
+  };
+}
+
+async function retriesOf(instances: readonly Instance[]): Promise<number> {
+  let retries = 0;
+  for (const { registry } of instances) {
+    const metric = await registry.getSingleMetric('integrations_outbound_retries_total')?.get();
+    for (const value of metric?.values ?? []) retries += value.value;
+  }
+  return retries;
+}
+
+/**
+ * Times one run: every process's drain at once, from the first claim to the last result written,
+ * then what the fake saw and the database recorded. `processes` drain in this process or in child
+ * processes; a fleet's CPU is the sum over its processes, its loop busy and peak RSS the highest.
+ */
+async function measure(
+  label: string,
+  fake: Fake,
+  verifyDb: Database | undefined,
+  processes: ReadonlyArray<() => Promise<ProcessFigures>>,
+  instances: number,
+  concurrencyEach: number,
+): Promise<RunFigures> {
+  await fake.reset();
+  const started = performance.now();
+  const each = await Promise.all(processes.map((drain) => drain()));
+  const cycleMs = performance.now() - started;
 
   const counts = await fake.counts();
   let fakeDuplicates = 0;
@@ -465,35 +514,32 @@ async function measure(
     if (times === 0) fakeMissing += 1;
     else if (times > 1) fakeDuplicates += 1;
   }
-  let retries = 0;
-  for (const { registry } of instances) {
-    const metric = await registry.getSingleMetric('integrations_outbound_retries_total')?.get();
-    for (const value of metric?.values ?? []) retries += value.value;
-  }
   const history = verifyDb && (await historyFigures(verifyDb));
   const checks = COUNT;
-  const totalConcurrency = concurrencyEach * instances.length;
+  const sum = (of: (figures: ProcessFigures) => number) => each.reduce((total, f) => total + of(f), 0);
+  const max = (of: (figures: ProcessFigures) => number) => Math.max(...each.map(of));
   return {
     label,
-    instances: instances.length,
+    instances,
+    processes: processes.length,
     concurrencyEach,
     checks,
     cycleMs,
-    idealMs: (checks * DELAY_MS) / totalConcurrency,
-    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
-    loopBusy,
-    rssStartMb: rssStart / 2 ** 20,
-    peakRssMb: peakRss / 2 ** 20,
-    drained: drained.reduce((a, b) => a + b, 0),
-    busyAfterDrain,
+    idealMs: (checks * DELAY_MS) / (concurrencyEach * instances),
+    cpuMs: sum((f) => f.cpuMs),
+    loopBusy: max((f) => f.loopBusy),
+    rssStartMb: max((f) => f.rssStartMb),
+    peakRssMb: max((f) => f.peakRssMb),
+    drained: sum((f) => f.drained),
+    busyAfterDrain: sum((f) => f.busyAfterDrain),
     fake: counts,
     fakeDuplicates,
     fakeMissing,
-    retries,
+    retries: sum((f) => f.retries),
     history,
-    warnings: seen.warnings,
-    errors: seen.errors,
-    firstProblems: [...seen.first],
+    warnings: sum((f) => f.warnings),
+    errors: sum((f) => f.errors),
+    firstProblems: each.flatMap((f) => f.firstProblems).slice(0, 3),
   };
 }
 
@@ -561,17 +607,18 @@ async function benchSqlite(fake: Fake, plugins: PluginRegistry): Promise<Databas
     printSeed('sqlite', seedMs);
     const { logger, seen } = countingLogger();
     instances.push(makeInstance(store, plugins, logger, 'sqlite-1', CONCURRENCY));
+    const drain = () => drainHere(instances, seen);
     // A first cycle warms the code (JIT), the statement cache and the connections to the fake, as a
     // poller that has been running meets them; then every integration is made due again as if never
     // checked, so the measured cycle does the same work as the first.
     process.stdout.write(`[sqlite] warm-up cycle ... `);
-    const warmUp = await measure('sqlite, warm-up', fake, undefined, instances, CONCURRENCY, seen);
+    const warmUp = await measure('sqlite, warm-up', fake, undefined, [drain], 1, CONCURRENCY);
     console.log(
       `${(warmUp.cycleMs / 1000).toFixed(2)} s (cycle/ideal ${(warmUp.cycleMs / warmUp.idealMs).toFixed(2)})`,
     );
     await resetChecks(database);
     process.stdout.write(`[sqlite] 1 poller × concurrency ${CONCURRENCY} ... `);
-    const run = await measure('sqlite, 1 poller', fake, database, instances, CONCURRENCY, seen);
+    const run = await measure('sqlite, 1 poller', fake, database, [drain], 1, CONCURRENCY);
     console.log(`${(run.cycleMs / 1000).toFixed(2)} s`);
     return { database: 'sqlite', seedMs, runs: [run] };
   } catch (error) {
@@ -584,7 +631,7 @@ async function benchSqlite(fake: Fake, plugins: PluginRegistry): Promise<Databas
   }
 }
 
-async function benchPostgres(fake: Fake, plugins: PluginRegistry): Promise<DatabaseReport> {
+async function benchPostgres(fake: Fake): Promise<DatabaseReport> {
   if (!(await postgresAvailable())) {
     const reason = `PostgreSQL at ${TEST_POSTGRES_URL} does not answer; set TEST_DATABASE_URL to run it`;
     console.log(`[postgres] skipped: ${reason}`);
@@ -592,51 +639,107 @@ async function benchPostgres(fake: Fake, plugins: PluginRegistry): Promise<Datab
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'integrations-bench-health-'));
   const schema = await createPostgresSchema();
-  const open = (poolSize: number) => openDatabase({ url: schema.url, dataDir, poolSize });
-  const setup = open(2);
-  const databases: Database[] = [setup];
-  const instances: Instance[] = [];
+  const setup = openDatabase({ url: schema.url, dataDir, poolSize: 2 });
+  const pollers: PollerProcess[] = [];
   const runs: RunFigures[] = [];
   try {
     await migrateToLatest(setup);
     const seedMs = await seed(createStore(setup), fake.port);
     printSeed('postgres', seedMs);
     await sql`vacuum analyze`.execute(setup.db);
+    for (let index = 1; index <= INSTANCES; index += 1) {
+      pollers.push(await startPollerProcess(schema.url, `pg-${index}`));
+    }
 
     const run = async (label: string, count: number, concurrencyEach: number) => {
-      const { logger, seen } = countingLogger();
-      const fleet: Instance[] = [];
-      for (let index = 1; index <= count; index += 1) {
-        const database = open(POOL_SIZE);
-        databases.push(database);
-        fleet.push(makeInstance(createStore(database), plugins, logger, `pg-${index}`, concurrencyEach));
-      }
-      instances.push(...fleet);
-      process.stdout.write(`[postgres] ${count} poller(s) × concurrency ${concurrencyEach} ... `);
-      const figures = await measure(label, fake, setup, fleet, concurrencyEach, seen);
+      const warmUp = label === 'warm-up' ? ', warm-up cycle' : '';
+      process.stdout.write(
+        `[postgres] ${count} poller process(es) × concurrency ${concurrencyEach}${warmUp} ... `,
+      );
+      const drains = pollers.slice(0, count).map((poller) => () => poller.drain(concurrencyEach));
+      const figures = await measure(label, fake, setup, drains, count, concurrencyEach);
       console.log(`${(figures.cycleMs / 1000).toFixed(2)} s`);
-      runs.push(figures);
       await resetChecks(setup);
+      return figures;
     };
 
-    await run('postgres, 1 poller', 1, CONCURRENCY);
+    // Every process runs a cycle first, for the same reason as the SQLite warm-up.
+    await run('warm-up', INSTANCES, CONCURRENCY);
+    runs.push(await run('postgres, 1 poller', 1, CONCURRENCY));
     // Both fleets run: the same total concurrency (ceil(200 / 3) each) asks whether sharing through
     // leases costs anything; 200 each asks whether more instances give more throughput.
     const split = Math.ceil(CONCURRENCY / INSTANCES);
-    await run(`postgres, ${INSTANCES} pollers, same total`, INSTANCES, split);
-    await run(`postgres, ${INSTANCES} pollers, ${CONCURRENCY} each`, INSTANCES, CONCURRENCY);
+    runs.push(await run(`postgres, ${INSTANCES} pollers, same total`, INSTANCES, split));
+    runs.push(await run(`postgres, ${INSTANCES} pollers, ${CONCURRENCY} each`, INSTANCES, CONCURRENCY));
     return { database: 'postgres', seedMs, runs };
   } catch (error) {
     console.log('');
     return { database: 'postgres', runs, failed: (error as Error).stack ?? String(error) };
   } finally {
-    await Promise.allSettled(instances.map(({ http }) => http.close()));
-    await Promise.allSettled(databases.map((database) => database.close()));
+    await Promise.allSettled(pollers.map((poller) => poller.close()));
+    await setup.close();
     await schema.drop().catch((error: unknown) => {
       console.error(`[postgres] could not drop the bench schema: ${(error as Error).message}`);
     });
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// PostgreSQL pollers in child processes, one each, as instances of the service run
+
+type PollerRequest = { type: 'drain'; concurrency: number } | { type: 'close' };
+type PollerReply = { type: 'ready' } | { type: 'drained'; figures?: ProcessFigures; error?: string };
+
+interface PollerProcess {
+  /** Drains what is due with a new poller of `concurrency`, and reports the child's figures. */
+  drain(concurrency: number): Promise<ProcessFigures>;
+  close(): Promise<void>;
+}
+
+async function startPollerProcess(databaseUrl: string, instanceId: string): Promise<PollerProcess> {
+  const channel = forkChild<PollerRequest, PollerReply>(
+    fileURLToPath(import.meta.url),
+    ['--poller', databaseUrl, instanceId],
+    `poller ${instanceId}`,
+  );
+  await channel.next('ready');
+  return {
+    async drain(concurrency) {
+      const reply = await channel.ask({ type: 'drain', concurrency }, 'drained');
+      if (!reply.figures) throw new Error(`poller ${instanceId} failed: ${reply.error}`);
+      return reply.figures;
+    },
+    close: () => channel.close(),
+  };
+}
+
+/**
+ * The child: its own pool of POOL_SIZE and, for each drain asked of it, a new poller and outbound
+ * client with the concurrency asked (a service instance with that setting), measured as in-process
+ * runs are.
+ */
+async function runPollerProcess(databaseUrl: string, instanceId: string): Promise<void> {
+  const database = openDatabase({ url: databaseUrl, dataDir: tmpdir(), poolSize: POOL_SIZE });
+  const store = createStore(database);
+  const { logger, seen } = countingLogger();
+  const plugins = await loadPlugins([asConnectorPlugin(createHttpProbePlugin())], [], logger);
+  const send = (reply: PollerReply) => process.send!(reply);
+  process.on('message', (message: PollerRequest) => {
+    if (message.type === 'close') {
+      void database.close().finally(() => process.exit(0));
+      return;
+    }
+    const instance = makeInstance(store, plugins, logger, instanceId, message.concurrency);
+    drainHere([instance], seen)
+      .then(
+        (figures) => send({ type: 'drained', figures }),
+        (error: unknown) => send({ type: 'drained', error: (error as Error).stack ?? String(error) }),
+      )
+      .finally(() => instance.http.close());
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready' });
 }
 
 function printSeed(database: string, seedMs: number): void {
@@ -663,8 +766,8 @@ function printMachine(): void {
       'a real outbound client per instance (loopback allowed, ≥ 256 connections per origin)',
   );
   console.log(
-    `  PostgreSQL: 1 poller, then ${INSTANCES} pollers (own pool of ${POOL_SIZE} and outbound client each, ` +
-      'drain() at once, in this one process) twice: with the same total concurrency ' +
+    `  PostgreSQL: every poller in a child process of its own (own pool of ${POOL_SIZE} and outbound client), ` +
+      `after a warm-up cycle of all ${INSTANCES}: 1 poller, then ${INSTANCES} draining at once, twice: with the same total concurrency ` +
       `(${Math.ceil(CONCURRENCY / INSTANCES)} each), to see that sharing through leases costs nothing and ` +
       `checks nothing twice; and with ${CONCURRENCY} each, to see whether more instances give more throughput`,
   );
@@ -825,7 +928,7 @@ async function main(): Promise<number> {
       countingLogger().logger,
     );
     if (DATABASES.includes('sqlite')) reports.push(await benchSqlite(fake, plugins));
-    if (DATABASES.includes('postgres')) reports.push(await benchPostgres(fake, plugins));
+    if (DATABASES.includes('postgres')) reports.push(await benchPostgres(fake));
     // Last, so that it does not grow the heap the SQLite run's peak RSS is measured on.
     reference = await benchClientOnly(fake);
   } finally {
@@ -836,8 +939,11 @@ async function main(): Promise<number> {
 }
 
 const fakeFlag = process.argv.indexOf('--fake-server');
+const pollerFlag = process.argv.indexOf('--poller');
 if (fakeFlag >= 0) {
   runFakeServer(Number(process.argv[fakeFlag + 1] ?? DELAY_MS));
+} else if (pollerFlag >= 0) {
+  await runPollerProcess(process.argv[pollerFlag + 1]!, process.argv[pollerFlag + 2]!);
 } else {
   try {
     process.exitCode = await main();
