@@ -46,6 +46,7 @@ export {
 export { BODY_EXCERPT_CHARS, HttpError, type HttpErrorCode } from './http-error.js';
 export type { HttpResponse } from './http-response.js';
 export { type BlockedRange, classifyAddress, isIpLiteral, parseAddress } from './ip-ranges.js';
+export { nextLink } from './link-header.js';
 export { createOutboundMetrics, type OutboundMetrics, type StatusClass } from './metrics.js';
 export { redactUrl } from './redact.js';
 export { CREDENTIAL_HEADERS, MAX_REDIRECTS } from './redirects.js';

@@ -1,5 +1,6 @@
 import { createGitHubAppPlugin } from '../providers/github-app/plugin.js';
 import { createInMemoryPlugin } from '../providers/in-memory/plugin.js';
+import { createOciPlugin } from '../providers/oci/plugin.js';
 import { asConnectorPlugin, type ConnectorPlugin } from './contracts.js';
 
 /**
@@ -7,8 +8,12 @@ import { asConnectorPlugin, type ConnectorPlugin } from './contracts.js';
  * missing from it.
  */
 export function builtinPlugins(): ConnectorPlugin[] {
-  return [asConnectorPlugin(createInMemoryPlugin()), asConnectorPlugin(createGitHubAppPlugin())];
+  return [
+    asConnectorPlugin(createInMemoryPlugin()),
+    asConnectorPlugin(createGitHubAppPlugin()),
+    asConnectorPlugin(createOciPlugin()),
+  ];
 }
 
 /** The provider folders the list above covers, checked against `src/providers/*` by a test. */
-export const BUILTIN_PROVIDER_FOLDERS = ['in-memory', 'github-app'] as const;
+export const BUILTIN_PROVIDER_FOLDERS = ['in-memory', 'github-app', 'oci'] as const;

@@ -1,10 +1,11 @@
+import { BoundedMap } from '../../core/bounded-map.js';
 import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
 import { type GitHubAppConfig, GitHubAppConfigSchema } from './config.js';
 import { checkHealth, testConnection } from './connection.js';
 import { describeFailure } from './errors.js';
 import { createGitHubScmClient, type GitHubScmClient } from './scm-client.js';
 import { createKeyedMutex, createWriteQueues, type Sleep } from './serial.js';
-import { BoundedMap, createSession, type SharedState } from './session.js';
+import { createSession, type SharedState } from './session.js';
 import { createInstallationTokenCache } from './token-cache.js';
 
 /** The GitHub App provider: its SCM client has `postInlineComments` besides the contract's three. */

@@ -1,3 +1,5 @@
+import type { BoundedMap } from '../../core/bounded-map.js';
+import { nextLink } from '../../net/index.js';
 import type { PluginContext } from '../../plugins/contracts.js';
 import { Secret } from '../../secrets/index.js';
 import { signAppJwt } from './app-jwt.js';
@@ -235,32 +237,4 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
     pages,
     exclusive: (key, fn) => shared.locks.run(`${urls.rest}|${key}`.toLowerCase(), fn),
   };
-}
-
-/** The `rel="next"` target of a `Link` header. */
-export function nextLink(header: unknown): string | undefined {
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(',')) {
-    const match = /<([^>]+)>\s*;(.*)$/.exec(part.trim());
-    if (match?.[2] && /\brel="?([^"]*\s)?next(\s[^"]*)?"?/.test(match[2])) return match[1];
-  }
-  return undefined;
-}
-
-/** A Map that forgets its oldest entries past `max`. */
-export class BoundedMap<T> {
-  readonly #entries = new Map<string, T>();
-  constructor(private readonly max = 10_000) {}
-  get(key: string): T | undefined {
-    return this.#entries.get(key);
-  }
-  set(key: string, value: T): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    while (this.#entries.size > this.max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.#entries.delete(oldest);
-    }
-  }
 }

@@ -1,0 +1,16 @@
+/**
+ * The `oci` provider: any container registry that speaks the distribution API v2, read through its
+ * catalog, tags and manifests. See README.md in this folder.
+ *
+ * @example
+ * import { createOciPlugin } from '../providers/oci/index.js';
+ * const plugins = [asConnectorPlugin(createOciPlugin())];
+ */
+
+export { MEDIA_TYPES } from './client.js';
+export { type OciConfig, OciConfigSchema } from './config.js';
+export { MAX_TESTED_REPOSITORIES } from './connection.js';
+export { RegistryAuthError, RegistryProtocolError } from './errors.js';
+export { createOciPlugin, type OciPluginOptions } from './plugin.js';
+export { registryBaseOf } from './session.js';
+export { type Challenge, parseChallenges, parseScopes } from './www-authenticate.js';

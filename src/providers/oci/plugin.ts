@@ -1,0 +1,60 @@
+import { BoundedMap } from '../../core/bounded-map.js';
+import type { ConnectorPlugin } from '../../plugins/contracts.js';
+import { createRegistryConnector } from './client.js';
+import { type OciConfig, OciConfigSchema } from './config.js';
+import { checkHealth, testConnection } from './connection.js';
+import { describeFailure } from './errors.js';
+import { createSession, type SharedState } from './session.js';
+
+export interface OciPluginOptions {
+  /** Epoch milliseconds (token expiry). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Creates the `oci` provider: any container registry that speaks the distribution API v2. Tokens and
+ * the registries' challenges are cached in the returned instance, per tenant, integration and
+ * credential.
+ *
+ * @example
+ * const plugin = createOciPlugin();
+ * // register: { provider: 'oci', type: 'registry', endpoint: 'https://registry.example.com',
+ * //   authRef: 'authref://local/<id>' (holding { username, password }), config: { repositories: ['acme/app'] } }
+ */
+export function createOciPlugin(options: OciPluginOptions = {}): ConnectorPlugin<OciConfig> {
+  const shared: SharedState = {
+    tokens: new BoundedMap(),
+    challenges: new BoundedMap(),
+    now: options.now ?? Date.now,
+  };
+  return {
+    provider: 'oci',
+    displayName: 'OCI registry (distribution API v2)',
+    types: ['registry'],
+    configSchema: OciConfigSchema,
+    capabilities: [
+      'test_connection',
+      'health_check',
+      'registry.repositories',
+      'registry.tags',
+      'registry.resolve',
+    ],
+    checkAvailability: () => ({ available: true }),
+    async testConnection(context) {
+      try {
+        return await testConnection(createSession(context, shared));
+      } catch (error) {
+        const message = describeFailure(error);
+        return { success: false, message, checks: [{ name: 'endpoint', ok: false, message }] };
+      }
+    },
+    async checkHealth(context) {
+      try {
+        return await checkHealth(createSession(context, shared));
+      } catch (error) {
+        return { status: 'unhealthy', message: describeFailure(error) };
+      }
+    },
+    registry: (context) => createRegistryConnector(() => createSession(context, shared)),
+  };
+}
