@@ -14,6 +14,8 @@ import { createIdempotencyService } from './catalog/idempotency-service.js';
 import { createIntegrationService, type IntegrationService } from './catalog/integration-service.js';
 import { createPluginContextFactory } from './catalog/plugin-context.js';
 import { createReadinessCheck } from './catalog/readiness.js';
+import { createRegistryMetrics } from './catalog/registry-metrics.js';
+import { createRegistryReadService } from './catalog/registry-service.js';
 import { createTokenService, type TokenService } from './catalog/token-service.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './core/errors.js';
@@ -163,6 +165,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       credentials,
       offline: config.offline,
     });
+    const registryReads = createRegistryReadService({
+      plugins,
+      integrations,
+      contexts,
+      metrics: createRegistryMetrics(metrics.registry),
+      logger,
+      timeoutMs: config.pollCheckTimeoutMs,
+      offline: config.offline,
+    });
     const poller = createHealthPoller({
       store,
       plugins,
@@ -197,6 +208,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const api = await buildApi({
       integrations,
       tester,
+      registryReads,
       credentials: createCredentialsService({ secrets, store, newId, now }),
       healthReports: createHealthReports({ store, integrations }),
       tokens,

@@ -44,6 +44,8 @@ function statusOf(error: AppError): number {
   if (error instanceof ConflictError) return 409;
   if (error instanceof PreconditionFailedError) return 412;
   if (error instanceof UnprocessableError) return 422;
+  // Offline mode sent nothing: the service, not the system behind it, declines until it is set online.
+  if (error.code === 'offline') return 503;
   if (error instanceof UpstreamError) return error.isTransient ? 503 : 502;
   if (error.code === 'payload_too_large') return 413;
   if (error.code === 'unsupported_media_type') return 415;

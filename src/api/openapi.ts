@@ -25,6 +25,7 @@ export function openApiDocument(version: string): SwaggerOptions {
         { name: 'tokens', description: 'API tokens of the caller’s tenant (admin scope).' },
         { name: 'events', description: 'Lifecycle events as CloudEvents, and parked deliveries.' },
         { name: 'annotations', description: 'Scan results posted to pull requests, and the offline queue.' },
+        { name: 'registry', description: 'Reading container registries: repositories, tags, digests.' },
         { name: 'system', description: 'Liveness, readiness, metrics and this document.' },
       ],
     },

@@ -11,6 +11,7 @@ import type { HealthReports } from '../catalog/health-report.js';
 import type { IdempotencyService } from '../catalog/idempotency-service.js';
 import type { IntegrationService } from '../catalog/integration-service.js';
 import type { Readiness } from '../catalog/readiness.js';
+import type { RegistryReadService } from '../catalog/registry-service.js';
 import type { TokenService } from '../catalog/token-service.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -25,6 +26,7 @@ import { checkRoutes } from './routes/checks.js';
 import { eventRoutes } from './routes/events.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { providerRoutes } from './routes/providers.js';
+import { registryRoutes } from './routes/registry.js';
 import { secretRoutes } from './routes/secrets.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -35,6 +37,8 @@ import { newTraceId } from './trace-id.js';
 export interface ApiDeps {
   readonly integrations: IntegrationService;
   readonly tester: ConnectionTester;
+  /** Reading container registries through their integrations. */
+  readonly registryReads: RegistryReadService;
   readonly credentials: CredentialsService;
   readonly healthReports: HealthReports;
   readonly tokens: TokenService;
@@ -146,6 +150,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       registerIdempotency(v1, deps.idempotency);
       await v1.register(integrationRoutes(deps));
       await v1.register(checkRoutes(deps));
+      await v1.register(registryRoutes(deps));
       await v1.register(secretRoutes(deps));
       await v1.register(providerRoutes(deps));
       await v1.register(tokenRoutes(deps));

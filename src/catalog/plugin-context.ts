@@ -15,6 +15,8 @@ export interface OperationInfo {
   readonly purpose: ResolvePurpose;
   /** `token:<name>` of the API caller, or `system` for background work. */
   readonly actor: string;
+  /** The integration's provider, bound to every log line of the operation when given. */
+  readonly provider?: string;
   /** Credentials sent with the request instead of a stored reference (a test before saving). */
   readonly inline?: SecretInput;
 }
@@ -46,6 +48,7 @@ export function createPluginContextFactory(deps: PluginContextDeps): PluginConte
           integrationId: integration.id ?? undefined,
           tenantId: integration.tenantId,
           operation: info.operation,
+          ...(info.provider === undefined ? {} : { provider: info.provider }),
         }),
       };
     },

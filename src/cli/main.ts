@@ -7,6 +7,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { registerIntegrationCommands } from './integrations.js';
 import { registerKeyCommands } from './keys.js';
 import { migrate } from './migrate.js';
+import { registerRegistryCommands } from './registry.js';
 import { serve } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -28,6 +29,7 @@ registerTokenCommands(program);
 registerKeyCommands(program);
 registerIntegrationCommands(program);
 registerAnnotateCommands(program);
+registerRegistryCommands(program);
 
 try {
   await program.parseAsync(process.argv);

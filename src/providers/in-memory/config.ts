@@ -28,6 +28,13 @@ export const InMemoryConfigSchema = Type.Object(
         'How long each SCM write takes, between looking for an existing comment or check run and writing: ' +
         'long enough and two unserialised writers both create one, as on a real platform.',
     }),
+    registryFailure: Type.Optional(
+      StringEnum(['none', 'transient', 'permanent'] as const, {
+        description:
+          'Makes every registry read fail in this way (default none), as a registry that is down ' +
+          '(transient) or refuses our credentials (permanent) would.',
+      }),
+    ),
     policy: Type.Optional(PolicySchema),
     images: Type.Array(
       Type.Object(
@@ -36,6 +43,23 @@ export const InMemoryConfigSchema = Type.Object(
           tag: Type.String({ minLength: 1, maxLength: 128 }),
           digest: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
           mediaType: Type.String({ default: 'application/vnd.oci.image.manifest.v1+json' }),
+          platforms: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  digest: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
+                  os: Type.String({ minLength: 1, maxLength: 64 }),
+                  architecture: Type.String({ minLength: 1, maxLength: 64 }),
+                  variant: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+                },
+                { additionalProperties: false },
+              ),
+              {
+                maxItems: 100,
+                description: 'For an image index (give its mediaType too): the platforms it points to.',
+              },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -153,4 +153,37 @@ describe('in-memory provider', () => {
     expect(second).toEqual({ items: ['c'] });
     await expect(registry.resolveReference('a', 'missing')).rejects.toThrow(/not found/);
   });
+
+  it('resolves an index with its platforms, and names a missing digest with @', async () => {
+    const platforms = [
+      { digest: `sha256:${'2'.repeat(64)}`, os: 'linux', architecture: 'arm64', variant: 'v8' },
+    ];
+    const mediaType = 'application/vnd.oci.image.index.v1+json';
+    const { plugin, context: ctx } = await context({
+      images: [{ repository: 'a', tag: 'multi', digest, mediaType, platforms }],
+    });
+    const registry = plugin.registry(ctx);
+
+    const byTag = await registry.resolveReference('a', 'multi');
+    const byDigest = await registry.resolveReference('a', digest);
+
+    expect(byTag).toEqual({ digest, mediaType, platforms });
+    expect(byDigest).toEqual(byTag);
+    await expect(registry.resolveReference('a', `sha256:${'9'.repeat(64)}`)).rejects.toThrow(
+      `image 'a@sha256:${'9'.repeat(64)}' was not found`,
+    );
+  });
+
+  it('fails every registry read as scripted, transient or permanent', async () => {
+    const images = [{ repository: 'a', tag: 'latest', digest }];
+    const down = (await context({ images, registryFailure: 'transient' })).context;
+    const refused = (await context({ images, registryFailure: 'permanent' })).context;
+    const plugin = createInMemoryPlugin();
+
+    const transient = plugin.registry(down).listTags('a');
+    const permanent = plugin.registry(refused).resolveReference('a', 'latest');
+
+    await expect(transient).rejects.toMatchObject({ code: 'upstream_unavailable', isTransient: true });
+    await expect(permanent).rejects.toMatchObject({ code: 'upstream_failed', isTransient: false });
+  });
 });

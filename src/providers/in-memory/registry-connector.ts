@@ -1,27 +1,49 @@
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError, UpstreamError } from '../../core/errors.js';
 import type { PageOf, PageOptions, RegistryConnector } from '../../plugins/contracts.js';
 import type { InMemoryConfig } from './config.js';
 
-/** A registry serving the images listed in the integration's config, with cursor paging. */
+/**
+ * A registry serving the images listed in the integration's config, with cursor paging. An image with
+ * `platforms` is an index and resolves with them. `config.registryFailure` makes every read throw the
+ * `UpstreamError` a real registry's failure would (transient: down; permanent: credentials refused).
+ */
 export function createInMemoryRegistry(config: InMemoryConfig): RegistryConnector {
   const images = config.images;
+  const failIfScripted = () => {
+    if (config.registryFailure === 'transient') {
+      throw new UpstreamError('in-memory registry: scripted transient failure', { isTransient: true });
+    }
+    if (config.registryFailure === 'permanent') {
+      throw new UpstreamError('in-memory registry: scripted permanent failure', { isTransient: false });
+    }
+  };
   return {
     async listRepositories(options) {
+      failIfScripted();
       return page([...new Set(images.map((image) => image.repository))].sort(), options);
     },
     async listTags(repository, options) {
+      failIfScripted();
       const tags = images.filter((image) => image.repository === repository).map((image) => image.tag);
       if (tags.length === 0) throw new NotFoundError('repository', repository);
       return page([...new Set(tags)].sort(), options);
     },
     async resolveReference(repository, reference) {
+      failIfScripted();
       const image = images.find(
         (candidate) =>
           candidate.repository === repository &&
           (candidate.tag === reference || candidate.digest === reference),
       );
-      if (!image) throw new NotFoundError('image', `${repository}:${reference}`);
-      return { digest: image.digest, mediaType: image.mediaType };
+      if (!image) {
+        const separator = reference.includes(':') ? '@' : ':';
+        throw new NotFoundError('image', `${repository}${separator}${reference}`);
+      }
+      return {
+        digest: image.digest,
+        mediaType: image.mediaType,
+        ...(image.platforms ? { platforms: image.platforms.map((platform) => ({ ...platform })) } : {}),
+      };
     },
   };
 }

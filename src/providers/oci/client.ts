@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError, NotFoundError, UpstreamError } from '../../core/errors.js';
+import { DIGEST, isRepositoryName, isTag } from '../../core/registry-names.js';
 import { type HttpResponse, nextLink } from '../../net/index.js';
 import type {
   PageOf,
@@ -29,10 +30,6 @@ const MANIFEST_TYPES: ReadonlySet<string> = new Set(Object.values(MEDIA_TYPES));
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
-
-const NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
 const CATALOG: Scope = { type: 'registry', name: 'catalog', actions: ['*'] };
 const pull = (repository: string): Scope => ({ type: 'repository', name: repository, actions: ['pull'] });
@@ -127,7 +124,7 @@ async function resolveReference(
 ): Promise<ResolvedReference> {
   checkRepository(repository);
   const byDigest = DIGEST.test(reference);
-  if (!byDigest && !TAG.test(reference))
+  if (!byDigest && !isTag(reference))
     throw InvalidInputError.field('reference', 'must be a tag or a digest (sha256:<64 hex>)');
   const request = {
     path: `${repository}/manifests/${reference}`,
@@ -268,7 +265,7 @@ function pageOf(all: readonly string[], options: PageOptions): PageOf<string> {
 }
 
 function checkRepository(repository: string): void {
-  if (repository.length > 255 || !NAME.test(repository))
+  if (!isRepositoryName(repository))
     throw InvalidInputError.field(
       'repository',
       'must be a repository name as registries know them (lower case, e.g. acme/app)',

@@ -1,7 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { REPOSITORY_NAME_MAX_LENGTH, REPOSITORY_NAME_PATTERN } from '../../core/registry-names.js';
 
-/** The distribution API's repository name grammar, whole. */
-const REPOSITORY = '^[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*)*$';
 /** A DNS name or an IP literal (no port, no scheme). */
 const HOST =
   '^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])$';
@@ -15,7 +14,7 @@ const HOST =
 export const OciConfigSchema = Type.Object(
   {
     repositories: Type.Optional(
-      Type.Array(Type.String({ pattern: REPOSITORY, maxLength: 255 }), {
+      Type.Array(Type.String({ pattern: REPOSITORY_NAME_PATTERN, maxLength: REPOSITORY_NAME_MAX_LENGTH }), {
         maxItems: 100,
         uniqueItems: true,
         description:
