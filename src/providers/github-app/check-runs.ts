@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fitMarkdown } from '../../annotations/fit-markdown.js';
 import { batches, PLATFORM_LIMITS } from '../../annotations/limits.js';
 import type { LevelMapping } from '../../annotations/policy.js';
 import type { Severity } from '../../annotations/severity.js';
@@ -16,7 +17,6 @@ import { GITHUB_ANNOTATION_LEVELS } from './config.js';
 import { GitHubAppError } from './errors.js';
 import { CheckRunListSchema, CheckRunSchema, parse } from './responses.js';
 import type { GitHubSession } from './session.js';
-import { fitMarkdown } from './truncate.js';
 
 /**
  * Check runs with every annotation delivered (reference scm-platforms.md §1.7). GitHub takes 50 per

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { closers } from '../../annotations/fit-markdown.js';
 import { commentMarker } from '../../annotations/markdown.js';
 import { startHarness, TARGET, useHarness } from './github-app.test-kit.js';
-import { closers } from './truncate.js';
 
 const mallory = { login: 'mallory', id: 66, type: 'User' as const };
 const key = 'scanner:trivy';

@@ -1,10 +1,10 @@
 import { PLATFORM_LIMITS } from '../../annotations/limits.js';
-import { commentMarker, hasCommentMarker, MARKER_KEY_PATTERN } from '../../annotations/markdown.js';
+import { hasCommentMarker } from '../../annotations/markdown.js';
+import { markedComment, sameCommentText } from '../../annotations/marked-comment.js';
 import type { ScmCommentRequest, ScmCommentResponse } from '../../plugins/contracts.js';
 import { GitHubAppError, statusOf } from './errors.js';
 import { type IssueComment, IssueCommentListSchema, IssueCommentSchema, parse } from './responses.js';
 import type { GitHubSession } from './session.js';
-import { fitMarkdown } from './truncate.js';
 
 /**
  * The pull request's summary comment as an `ensure`: find our own comment (the hidden marker as its first
@@ -13,33 +13,18 @@ import { fitMarkdown } from './truncate.js';
  * a pull request's conversation (reference scm-platforms.md §1.3).
  */
 
-/** The marker key of a body that arrives without one. */
-export const DEFAULT_MARKER_KEY = 'default';
+export { DEFAULT_MARKER_KEY, markerKeyOf } from '../../annotations/marked-comment.js';
 
 const COMMENT_LIMIT = PLATFORM_LIMITS.github.commentLength;
-const MARKER_LINE = /^<!-- integrations-catalog:annotation key=([^\s]+) -->\r?$/;
-
-/** The marker key on the first line of `body`, if it has one. */
-export function markerKeyOf(body: string): string | undefined {
-  const end = body.indexOf('\n');
-  const key = MARKER_LINE.exec((end === -1 ? body : body.slice(0, end)).trim())?.[1];
-  return key !== undefined && MARKER_KEY_PATTERN.test(key) ? key : undefined;
-}
 
 /** The body as it will be sent: marker first, cut to GitHub's limit of 65,536 characters. */
 export function commentBody(body: string): { readonly key: string; readonly body: string } {
-  const key = markerKeyOf(body) ?? DEFAULT_MARKER_KEY;
-  const marked = markerKeyOf(body) === undefined ? `${commentMarker(key)}\n${body}` : body;
-  const fitted = fitMarkdown(
-    marked,
+  return markedComment(
+    body,
     { chars: COMMENT_LIMIT, bytes: COMMENT_LIMIT },
     "GitHub's limit of 65,536 characters for a comment",
   );
-  return { key, body: fitted };
 }
-
-const same = (a: string | undefined, b: string) =>
-  (a ?? '').replace(/\r\n/g, '\n') === b.replace(/\r\n/g, '\n');
 
 export async function ensureComment(
   session: GitHubSession,
@@ -50,7 +35,7 @@ export async function ensureComment(
   const { key, body } = commentBody(request.body);
 
   const update = async (existing: IssueComment): Promise<ScmCommentResponse> => {
-    if (same(existing.body, body)) {
+    if (sameCommentText(existing.body, body)) {
       return { commentId: String(existing.id), url: existing.html_url ?? null, action: 'unchanged' };
     }
     const response = await session.write(target, {

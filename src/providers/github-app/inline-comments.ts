@@ -1,4 +1,5 @@
 import type { LineRange } from '../../annotations/diff.js';
+import { fitMarkdown } from '../../annotations/fit-markdown.js';
 import { PLATFORM_LIMITS } from '../../annotations/limits.js';
 import { commentMarker } from '../../annotations/markdown.js';
 import { changedLinesFromPatches } from '../../annotations/unified-diff.js';
@@ -8,7 +9,6 @@ import { DEFAULT_MARKER_KEY } from './comments.js';
 import { statusOf } from './errors.js';
 import { PullFileListSchema, parse, ReviewCommentListSchema, ReviewSchema } from './responses.js';
 import type { GitHubSession } from './session.js';
-import { fitMarkdown } from './truncate.js';
 
 /**
  * Findings as inline review comments, only on lines the pull request added (from `GET /pulls/{n}/files`,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { utf8Length } from '../../annotations/text.js';
-import { closers, fitMarkdown } from './truncate.js';
+import { closers, fitMarkdown } from './fit-markdown.js';
+import { utf8Length } from './text.js';
 
 const LIMIT = { chars: 2_000, bytes: 2_000 };
 

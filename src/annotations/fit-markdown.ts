@@ -1,4 +1,4 @@
-import { fitsLimit, type TextLimit, utf8Length } from '../../annotations/text.js';
+import { fitsLimit, type TextLimit, utf8Length } from './text.js';
 
 /**
  * Cutting markdown to a platform limit without breaking it: the cut falls on a line end where it can and
