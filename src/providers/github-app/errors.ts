@@ -1,23 +1,16 @@
 import { AppError, UpstreamError } from '../../core/errors.js';
 import { HttpError, OfflineError } from '../../net/index.js';
-import type { ScmOperationResult } from '../../plugins/contracts.js';
+import type { FailureDescription } from '../../plugins/guarded.js';
 
 /**
  * The provider's own failures (no installation for a repository, a comment that is not ours, a key that
- * cannot sign) and the one place where any failure becomes an `ScmOperationResult`: nothing here ever
+ * cannot sign): nothing here ever
  * quotes a credential, and GitHub's answers are read from `HttpError`, which is redacted when made.
  */
 export class GitHubAppError extends UpstreamError {
   constructor(message: string, options: { isTransient?: boolean; cause?: unknown } = {}) {
     super(message, { isTransient: options.isTransient ?? false, cause: options.cause });
   }
-}
-
-/** What went wrong, in words a user can act on. */
-export interface FailureDescription {
-  readonly message: string;
-  readonly isTransient: boolean;
-  readonly offline: boolean;
 }
 
 /** The innermost error we understand: Octokit wraps what our fetch throws in a `RequestError`. */
@@ -116,19 +109,4 @@ function describeHttp(error: HttpError): FailureDescription {
   }
   const what = error.status === undefined ? error.code : `HTTP ${error.status}`;
   return { ...base, message: `GitHub request failed (${what})${quoted}: ${error.message}` };
-}
-
-/** A failed `ScmOperationResult` for `error`, its message prefixed with what was being done. */
-export function toFailure<T>(action: string, error: unknown): ScmOperationResult<T> {
-  const failure = describeFailure(error);
-  return {
-    success: false,
-    errorMessage: failure.offline ? failure.message : `${action}: ${failure.message}`,
-    isTransient: failure.isTransient,
-    skippedOffline: failure.offline,
-  };
-}
-
-export function toSuccess<T>(result: T): ScmOperationResult<T> {
-  return { success: true, result, isTransient: false, skippedOffline: false };
 }

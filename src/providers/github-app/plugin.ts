@@ -1,5 +1,6 @@
 import { BoundedMap } from '../../core/bounded-map.js';
 import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
+import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { type GitHubAppConfig, GitHubAppConfigSchema } from './config.js';
 import { checkHealth, testConnection } from './connection.js';
 import { describeFailure } from './errors.js';
@@ -67,21 +68,16 @@ export function createGitHubAppPlugin(options: GitHubAppPluginOptions = {}): Git
       'scm.inline_comment',
     ],
     checkAvailability: () => ({ available: true }),
-    async testConnection(context) {
-      try {
-        return await testConnection(createSession(context, shared));
-      } catch (error) {
-        const message = describeFailure(error).message;
-        return { success: false, message, checks: [{ name: 'endpoint', ok: false, message }] };
-      }
-    },
-    async checkHealth(context) {
-      try {
-        return await checkHealth(createSession(context, shared));
-      } catch (error) {
-        return { status: 'unhealthy', message: describeFailure(error).message };
-      }
-    },
+    testConnection: (context) =>
+      guardedTest(
+        () => testConnection(createSession(context, shared)),
+        (error) => describeFailure(error).message,
+      ),
+    checkHealth: (context) =>
+      guardedHealth(
+        () => checkHealth(createSession(context, shared)),
+        (error) => describeFailure(error).message,
+      ),
     scm: (context) => createGitHubScmClient(context, shared),
   };
 }

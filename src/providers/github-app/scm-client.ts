@@ -5,16 +5,17 @@ import type {
   ScmCheckRunRequest,
   ScmOperationResult,
 } from '../../plugins/contracts.js';
+import { scmRunner } from '../../plugins/guarded.js';
 import { ensureCheckRun, type GitHubCheckRunRequest, type GitHubCheckRunResponse } from './check-runs.js';
 import { ensureComment } from './comments.js';
 import type { GitHubAppConfig } from './config.js';
-import { describeFailure, toFailure, toSuccess } from './errors.js';
+import { describeFailure } from './errors.js';
 import {
   type GitHubInlineCommentsRequest,
   type GitHubInlineCommentsResponse,
   postInline,
 } from './inline-comments.js';
-import { createSession, type GitHubSession, type SharedState } from './session.js';
+import { createSession, type SharedState } from './session.js';
 import { ensureStatus } from './statuses.js';
 
 /**
@@ -43,19 +44,7 @@ export function createGitHubScmClient(
   context: PluginContext<GitHubAppConfig>,
   shared: SharedState,
 ): GitHubScmClient {
-  async function run<T>(action: string, operation: string, fn: (session: GitHubSession) => Promise<T>) {
-    try {
-      context.signal.throwIfAborted();
-      return toSuccess(await fn(createSession(context, shared)));
-    } catch (error) {
-      const failure = describeFailure(error);
-      context.logger.warn(
-        { provider: 'github_app', operation, transient: failure.isTransient, offline: failure.offline },
-        `${action}: ${failure.message}`,
-      );
-      return toFailure<T>(action, error);
-    }
-  }
+  const run = scmRunner(context, 'github_app', describeFailure, () => createSession(context, shared));
   const mapping = () => resolveLevelMapping(context.integration.config.levelMapping ?? {});
 
   return {

@@ -1,5 +1,6 @@
 import { BoundedMap } from '../../core/bounded-map.js';
 import type { ConnectorPlugin } from '../../plugins/contracts.js';
+import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { createRegistryConnector } from './client.js';
 import { type OciConfig, OciConfigSchema } from './config.js';
 import { checkHealth, testConnection } from './connection.js';
@@ -40,21 +41,10 @@ export function createOciPlugin(options: OciPluginOptions = {}): ConnectorPlugin
       'registry.resolve',
     ],
     checkAvailability: () => ({ available: true }),
-    async testConnection(context) {
-      try {
-        return await testConnection(createSession(context, shared));
-      } catch (error) {
-        const message = describeFailure(error);
-        return { success: false, message, checks: [{ name: 'endpoint', ok: false, message }] };
-      }
-    },
-    async checkHealth(context) {
-      try {
-        return await checkHealth(createSession(context, shared));
-      } catch (error) {
-        return { status: 'unhealthy', message: describeFailure(error) };
-      }
-    },
+    testConnection: (context) =>
+      guardedTest(() => testConnection(createSession(context, shared)), describeFailure),
+    checkHealth: (context) =>
+      guardedHealth(() => checkHealth(createSession(context, shared)), describeFailure),
     registry: (context) => createRegistryConnector(() => createSession(context, shared)),
   };
 }

@@ -1,0 +1,26 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** A GitLab project's full path: a namespace (groups and subgroups) and the project, as GitLab spells it. */
+export const PROJECT_PATH_PATTERN =
+  '^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}){1,20}$';
+
+/**
+ * Settings of a `gitlab` integration. The endpoint is GitLab's URL in any usual form (`https://gitlab.com`,
+ * `https://host/gitlab` with a relative root, with or without `/api/v4`); `authRef` names an access token
+ * (personal, project or group) with the `api` scope, by a user with at least the Developer role.
+ */
+export const GitLabConfigSchema = Type.Object(
+  {
+    repositories: Type.Optional(
+      Type.Array(Type.String({ pattern: PROJECT_PATH_PATTERN, maxLength: 1000 }), {
+        maxItems: 100,
+        uniqueItems: true,
+        description:
+          'Projects (`group/subgroup/project`) a connection test checks the token can comment on and set statuses of.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type GitLabConfig = Static<typeof GitLabConfigSchema>;

@@ -1,0 +1,180 @@
+import type { HttpResponse } from '../../net/index.js';
+import type { ConnectionCheck, HealthCheckResult, TestConnectionResult } from '../../plugins/contracts.js';
+import { describeFailure, statusOf } from './errors.js';
+import { ProjectSchema, parse, TokenSelfSchema, VersionSchema } from './responses.js';
+import type { GitLabSession } from './session.js';
+
+/** Configured projects a connection test checks at most (one request each). */
+export const MAX_TESTED_PROJECTS = 10;
+/** A token expiring within this many days makes health degraded and the test say so. */
+export const EXPIRY_WARNING_DAYS = 14;
+/** Below this share of the rate limit left, health is degraded. */
+export const DEGRADED_QUOTA_SHARE = 0.1;
+
+/** GitLab's roles by access level; notes need Reporter, commit statuses Developer. */
+const REPORTER = 20;
+const DEVELOPER = 30;
+const ROLES: Readonly<Record<number, string>> = {
+  10: 'Guest',
+  15: 'Planner',
+  20: 'Reporter',
+  30: 'Developer',
+  40: 'Maintainer',
+  50: 'Owner',
+};
+
+/**
+ * The connection test, step by step (reference scm-platforms.md §8): GitLab's API answers at the endpoint
+ * (`GET /version` without a token: 401 still proves it); the token is accepted (`GET /user`); it has the
+ * `api` scope and is not about to expire (`GET /personal_access_tokens/self`, for personal, project and
+ * group tokens); the version; and for each configured project, the token's user has a role that can
+ * comment (Reporter) and set statuses (Developer).
+ */
+export async function testConnection(session: GitLabSession, now: Date): Promise<TestConnectionResult> {
+  const checks: ConnectionCheck[] = [];
+  const done = (): TestConnectionResult => {
+    const failed = checks.find((check) => !check.ok);
+    return {
+      success: failed === undefined,
+      message: failed ? `${failed.name}: ${failed.message}` : `connected to GitLab at ${session.urls.web}`,
+      checks,
+    };
+  };
+
+  let probe: HttpResponse;
+  try {
+    probe = await session.context.http.request({
+      method: 'GET',
+      url: `${session.urls.api}/version`,
+      signal: session.context.signal,
+      provider: 'gitlab',
+      operation: 'ping',
+      okStatuses: [401, 403, 404],
+    });
+  } catch (error) {
+    checks.push({ name: 'reachable', ok: false, message: describeFailure(error).message });
+    return done();
+  }
+  if (probe.status === 404) {
+    checks.push({
+      name: 'reachable',
+      ok: false,
+      message: `${session.urls.api} answered 404: not GitLab's API; check the endpoint (and its relative root)`,
+    });
+    return done();
+  }
+  checks.push({ name: 'reachable', ok: true, message: `${session.urls.api} answered HTTP ${probe.status}` });
+
+  try {
+    const me = await session.me();
+    checks.push({ name: 'authenticated', ok: true, message: `the token acts as @${me.username}` });
+  } catch (error) {
+    checks.push({ name: 'authenticated', ok: false, message: describeFailure(error).message });
+    return done();
+  }
+
+  checks.push(await tokenCheck(session, now));
+
+  try {
+    const { version } = await session.read(VersionSchema, {
+      method: 'GET',
+      path: '/version',
+      operation: 'get_version',
+    });
+    checks.push({ name: 'version', ok: true, message: `GitLab ${version}` });
+  } catch (error) {
+    checks.push({ name: 'version', ok: false, message: describeFailure(error).message });
+  }
+
+  for (const path of (session.config.repositories ?? []).slice(0, MAX_TESTED_PROJECTS)) {
+    checks.push(await projectCheck(session, path));
+  }
+  return done();
+}
+
+/** Health: the API answers with the token; degraded when the rate limit is nearly spent or the token expires soon. */
+export async function checkHealth(session: GitLabSession, now: Date): Promise<HealthCheckResult> {
+  const response = await session.call({ method: 'GET', path: '/version', operation: 'health' });
+  const version = parse(VersionSchema, response.json(), 'GET /version').version;
+  const remaining = Number(response.headers['ratelimit-remaining']);
+  const limit = Number(response.headers['ratelimit-limit']);
+  if (
+    Number.isFinite(remaining) &&
+    Number.isFinite(limit) &&
+    limit > 0 &&
+    remaining / limit < DEGRADED_QUOTA_SHARE
+  )
+    return {
+      status: 'degraded',
+      message: `GitLab's rate limit is nearly spent: ${remaining} of ${limit} requests left`,
+    };
+  const token = await tokenCheck(session, now);
+  if (!token.ok || /expires/.test(token.message)) return { status: 'degraded', message: token.message };
+  return { status: 'healthy', message: `GitLab ${version} answers; the token is accepted` };
+}
+
+async function tokenCheck(session: GitLabSession, now: Date): Promise<ConnectionCheck> {
+  let token: { scopes: string[]; expires_at?: string | null | undefined };
+  try {
+    token = await session.read(TokenSelfSchema, {
+      method: 'GET',
+      path: '/personal_access_tokens/self',
+      operation: 'get_token',
+    });
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 401 || status === 403 || status === 404)
+      return {
+        name: 'token',
+        ok: true,
+        message: "the token's scopes cannot be read (an OAuth token?); writes will tell",
+      };
+    return { name: 'token', ok: false, message: describeFailure(error).message };
+  }
+  if (!token.scopes.includes('api'))
+    return {
+      name: 'token',
+      ok: false,
+      message: `the token has the scopes ${token.scopes.join(', ') || 'none'}; notes and statuses need api`,
+    };
+  const expires = token.expires_at ? Date.parse(token.expires_at) : Number.NaN;
+  const days = (expires - now.getTime()) / 86_400_000;
+  if (Number.isFinite(days) && days < EXPIRY_WARNING_DAYS)
+    return {
+      name: 'token',
+      ok: true,
+      message: `scope api; the token expires on ${token.expires_at} (in ${Math.max(0, Math.floor(days))} days)`,
+    };
+  return {
+    name: 'token',
+    ok: true,
+    message: token.expires_at ? `scope api; valid until ${token.expires_at}` : 'scope api; no expiry',
+  };
+}
+
+async function projectCheck(session: GitLabSession, path: string): Promise<ConnectionCheck> {
+  const name = `project ${path}`;
+  try {
+    const project = await session.read(ProjectSchema, {
+      method: 'GET',
+      path: `/projects/${encodeURIComponent(path)}`,
+      operation: 'get_project',
+    });
+    const level = Math.max(
+      project.permissions?.project_access?.access_level ?? 0,
+      project.permissions?.group_access?.access_level ?? 0,
+    );
+    const role = ROLES[level] ?? (level === 0 ? 'no role' : `access level ${level}`);
+    if (level >= DEVELOPER)
+      return { name, ok: true, message: `${role}: can comment and set commit statuses` };
+    if (level >= REPORTER)
+      return {
+        name,
+        ok: false,
+        message: `${role}: can comment, but commit statuses need the Developer role`,
+      };
+    return { name, ok: false, message: `${role}: commenting needs Reporter and commit statuses Developer` };
+  } catch (error) {
+    return { name, ok: false, message: describeFailure(error).message };
+  }
+}

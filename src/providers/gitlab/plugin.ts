@@ -1,0 +1,47 @@
+import { BoundedMap } from '../../core/bounded-map.js';
+import type { ConnectorPlugin } from '../../plugins/contracts.js';
+import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
+import { type GitLabConfig, GitLabConfigSchema } from './config.js';
+import { checkHealth, testConnection } from './connection.js';
+import { describeFailure } from './errors.js';
+import { createGitLabScmClient } from './scm-client.js';
+import { createSession, type SharedState } from './session.js';
+
+/**
+ * Creates the `gitlab` provider: gitlab.com or a self-managed GitLab, with a personal, project or group
+ * access token. The token's user (`GET /user`) is cached in the returned instance per integration and token.
+ *
+ * @example
+ * const plugin = createGitLabPlugin();
+ * // register: { provider: 'gitlab', type: 'scm', endpoint: 'https://gitlab.com',
+ * //   authRef: 'authref://local/<id>' (holding the token), config: { repositories: ['acme/app'] } }
+ */
+export function createGitLabPlugin(): ConnectorPlugin<GitLabConfig> {
+  const shared: SharedState = { users: new BoundedMap() };
+  return {
+    provider: 'gitlab',
+    displayName: 'GitLab (gitlab.com and self-managed)',
+    types: ['scm'],
+    configSchema: GitLabConfigSchema,
+    capabilities: [
+      'test_connection',
+      'health_check',
+      'scm.comment',
+      'scm.status',
+      'scm.check_run',
+      'scm.inline_comment',
+    ],
+    checkAvailability: () => ({ available: true }),
+    testConnection: (context) =>
+      guardedTest(
+        () => testConnection(createSession(context, shared), context.now()),
+        (error) => describeFailure(error).message,
+      ),
+    checkHealth: (context) =>
+      guardedHealth(
+        () => checkHealth(createSession(context, shared), context.now()),
+        (error) => describeFailure(error).message,
+      ),
+    scm: (context) => createGitLabScmClient(context, shared),
+  };
+}
