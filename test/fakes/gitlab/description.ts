@@ -11,7 +11,7 @@ import { createOpenApiValidator, type OpenApiValidator } from '../openapi/valida
 
 /** The description the fake holds requests to, relative to this repository's checkout. */
 export const GITLAB_DESCRIPTION_FILE = fileURLToPath(
-  new URL('../../../../shared/specs/gitlab-openapi-v3.yaml', import.meta.url),
+  new URL('../specs/gitlab-openapi-v3.yaml', import.meta.url),
 );
 
 type Node = Record<string, unknown>;
