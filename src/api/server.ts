@@ -16,6 +16,7 @@ import type { TokenService } from '../catalog/token-service.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PluginRegistry } from '../plugins/registry.js';
+import { consolePlugin } from '../web/console.js';
 import { registerAuth } from './auth.js';
 import { handleError } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
@@ -159,6 +160,9 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     },
     { prefix: '/api/v1' },
   );
+  // The console: its own cookie auth and CSRF tokens, outside the bearer-token hook and the OpenAPI document.
+  await app.register(consolePlugin(deps), { prefix: '/console' });
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console', 302));
   await app.ready();
   return app;
 }
