@@ -1,5 +1,6 @@
 import { createGitHubAppPlugin } from '../providers/github-app/plugin.js';
 import { createGitLabPlugin } from '../providers/gitlab/plugin.js';
+import { createHarborPlugin } from '../providers/harbor/plugin.js';
 import { createInMemoryPlugin } from '../providers/in-memory/plugin.js';
 import { createOciPlugin } from '../providers/oci/plugin.js';
 import { asConnectorPlugin, type ConnectorPlugin } from './contracts.js';
@@ -13,9 +14,10 @@ export function builtinPlugins(): ConnectorPlugin[] {
     asConnectorPlugin(createInMemoryPlugin()),
     asConnectorPlugin(createGitHubAppPlugin()),
     asConnectorPlugin(createGitLabPlugin()),
+    asConnectorPlugin(createHarborPlugin()),
     asConnectorPlugin(createOciPlugin()),
   ];
 }
 
 /** The provider folders the list above covers, checked against `src/providers/*` by a test. */
-export const BUILTIN_PROVIDER_FOLDERS = ['in-memory', 'github-app', 'gitlab', 'oci'] as const;
+export const BUILTIN_PROVIDER_FOLDERS = ['in-memory', 'github-app', 'gitlab', 'harbor', 'oci'] as const;

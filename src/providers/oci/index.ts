@@ -7,10 +7,21 @@
  * const plugins = [asConnectorPlugin(createOciPlugin())];
  */
 
-export { MEDIA_TYPES } from './client.js';
+export { createRegistryConnector, MEDIA_TYPES } from './client.js';
 export { type OciConfig, OciConfigSchema } from './config.js';
 export { MAX_TESTED_REPOSITORIES } from './connection.js';
-export { RegistryAuthError, RegistryProtocolError } from './errors.js';
+export {
+  describeAnswer,
+  describeFailure,
+  RegistryAuthError,
+  RegistryProtocolError,
+  registryErrorsOf,
+} from './errors.js';
 export { createOciPlugin, type OciPluginOptions } from './plugin.js';
-export { registryBaseOf } from './session.js';
+export {
+  createSession,
+  type RegistrySession,
+  registryBaseOf,
+  type SharedState,
+} from './session.js';
 export { type Challenge, parseChallenges, parseScopes } from './www-authenticate.js';

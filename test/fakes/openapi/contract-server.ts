@@ -88,6 +88,11 @@ export interface ContractServerOptions {
   readonly validateResponses?: boolean;
   /** Added before every answer, to model a real server's latency. */
   readonly latencyMs?: number;
+  /**
+   * Serves a request outside the API root itself (a registry's `/v2/` beside Harbor's API) and says
+   * so by returning true; false leaves it a violation, as without this option.
+   */
+  readonly outside?: (incoming: IncomingMessage, outgoing: ServerResponse) => boolean;
 }
 
 export interface ContractServer {
@@ -209,6 +214,9 @@ export async function startContractServer(options: ContractServerOptions): Promi
   }
 
   const server: Server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
+    const path = new URL(incoming.url ?? '/', 'http://fake.invalid').pathname;
+    const inside = path === basePath || path.startsWith(`${basePath}/`);
+    if (!inside && options.outside?.(incoming, outgoing)) return;
     answer(incoming)
       .then(async ({ response, exchange }) => {
         if (exchange) exchanges.push(exchange);

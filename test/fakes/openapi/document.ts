@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { convertSwagger2, isSwagger2 } from './swagger2.js';
 
 /**
  * Loading a vendor's OpenAPI 3.0 description and turning its schema dialect into JSON Schema that ajv
@@ -29,21 +30,41 @@ export interface LoadOptions {
 }
 
 /**
- * Reads a JSON or YAML OpenAPI 3.0 document and normalises it in place for ajv.
+ * Reads a JSON or YAML OpenAPI 3.0 document and normalises it in place for ajv. A Swagger 2.0
+ * document (Harbor's) is converted to OpenAPI 3.0 first (`swagger2.ts`).
  *
  * @example
  * const doc = loadOpenApiDocument(require.resolve('@octokit/openapi/generated/api.github.com.json'));
  */
 export function loadOpenApiDocument(file: string, options: LoadOptions = {}): OpenApiDocument {
   const text = readFileSync(file, 'utf8');
-  const parsed = /\.ya?ml$/i.test(file) ? parseYaml(text, { maxAliasCount: -1 }) : JSON.parse(text);
+  const read = /\.ya?ml$/i.test(file) ? parseYaml(text, { maxAliasCount: -1 }) : JSON.parse(text);
+  return prepareOpenApiDocument(read, options, file);
+}
+
+/**
+ * The same for a document already parsed (converted first when it is Swagger 2.0); `source` names it
+ * in errors.
+ *
+ * @example
+ * const doc = prepareOpenApiDocument(parseYaml(text), {}, 'harbor-v2.0-swagger.yaml'); // 2.0 or 3.0
+ */
+export function prepareOpenApiDocument(
+  read: unknown,
+  options: LoadOptions = {},
+  source = 'the document',
+): OpenApiDocument {
+  const parsed = (isSwagger2(read) ? convertSwagger2(read as Record<string, unknown>) : read) as Record<
+    string,
+    unknown
+  > | null;
   if (!parsed || typeof parsed !== 'object' || typeof parsed.openapi !== 'string') {
-    throw new Error(`${file} is not an OpenAPI document`);
+    throw new Error(`${source} is not an OpenAPI document`);
   }
-  if (!parsed.openapi.startsWith('3.')) throw new Error(`${file}: OpenAPI ${parsed.openapi} is not 3.x`);
+  if (!parsed.openapi.startsWith('3.')) throw new Error(`${source}: OpenAPI ${parsed.openapi} is not 3.x`);
   normaliseSchemas(parsed);
   if (options.strictRequestBodies ?? true) closeRequestBodies(parsed);
-  return parsed as OpenApiDocument;
+  return parsed as unknown as OpenApiDocument;
 }
 
 /** Keys under which a document holds sample data, not schemas. */

@@ -1,0 +1,67 @@
+import { BoundedMap } from '../../core/bounded-map.js';
+import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
+import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
+import { createSession, describeFailure, type OciConfig, type SharedState } from '../oci/index.js';
+import { createHarborApi, harborUrlsOf } from './api.js';
+import { type HarborConfig, HarborConfigSchema } from './config.js';
+import { testConnection } from './connection.js';
+import { checkHealth } from './health.js';
+import { createHarborRegistryConnector } from './registry.js';
+
+export interface HarborPluginOptions {
+  /** Epoch milliseconds (registry token expiry). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Creates the `harbor` provider (Harbor 2.x): its API for tests, health, repositories and tags; its
+ * registry side (`/v2/`, tokens from `/service/token`) through the `oci` provider's session for
+ * manifests. Registry tokens are cached in the returned instance, per tenant, integration and credential.
+ *
+ * @example
+ * const plugin = createHarborPlugin();
+ * // register: { provider: 'harbor', type: 'registry', endpoint: 'https://harbor.example.com',
+ * //   authRef: 'authref://local/<id>' (holding { username: 'robot$acme+scanner', password }),
+ * //   config: { projects: ['acme'] } }
+ */
+export function createHarborPlugin(options: HarborPluginOptions = {}): ConnectorPlugin<HarborConfig> {
+  const shared: SharedState = {
+    tokens: new BoundedMap(),
+    challenges: new BoundedMap(),
+    now: options.now ?? Date.now,
+  };
+  const registry = (context: PluginContext<HarborConfig>) => () =>
+    createSession(registryContext(context), shared);
+  return {
+    provider: 'harbor',
+    displayName: 'Harbor 2.x',
+    types: ['registry'],
+    configSchema: HarborConfigSchema,
+    capabilities: [
+      'test_connection',
+      'health_check',
+      'registry.repositories',
+      'registry.tags',
+      'registry.resolve',
+    ],
+    checkAvailability: () => ({ available: true }),
+    testConnection: (context) =>
+      guardedTest(() => testConnection(createHarborApi(context), registry(context)), describeFailure),
+    checkHealth: (context) => guardedHealth(() => checkHealth(createHarborApi(context)), describeFailure),
+    registry: (context) => createHarborRegistryConnector(() => createHarborApi(context), registry(context)),
+  };
+}
+
+/** The same integration seen as an `oci` registry at Harbor's URL (`/v2/` below it). */
+function registryContext(context: PluginContext<HarborConfig>): PluginContext<OciConfig> {
+  const { config, endpoint } = context.integration;
+  const { plainHttp, tokenRealmHosts } = config;
+  return {
+    ...context,
+    integration: {
+      ...context.integration,
+      endpoint: harborUrlsOf(endpoint, config).registryEndpoint,
+      config: { plainHttp, ...(tokenRealmHosts ? { tokenRealmHosts } : {}) },
+    },
+  };
+}
