@@ -1,54 +1,16 @@
 import type { FakeHarbor } from '../../../test/fakes/harbor/fake-harbor.js';
-import { silentLogger } from '../../core/logger.js';
 import type { HttpClient } from '../../net/index.js';
 import type { PluginContext } from '../../plugins/contracts.js';
-import {
-  type CredentialsAccessor,
-  createInlineCredentialsAccessor,
-  noCredentials,
-} from '../../secrets/index.js';
+import { type RegistryContextOptions, registryContext } from '../oci/oci.test-kit.js';
 import type { HarborConfig } from './config.js';
 
 export { loopbackClient } from '../oci/oci.test-kit.js';
 
-export interface HarborContextOptions {
-  readonly endpoint: string;
-  readonly config?: Partial<HarborConfig>;
-  readonly username?: string;
-  readonly password?: string;
-  readonly credentials?: CredentialsAccessor;
-  readonly id?: string | null;
-  readonly tenantId?: string;
-  readonly http: HttpClient;
-}
+export type HarborContextOptions = RegistryContextOptions<HarborConfig> & { readonly http: HttpClient };
 
-/**
- * A plugin context for a `harbor` integration at `endpoint` (plain http allowed, as loopback fakes
- * speak it), with `username`/`password` as its credential when given.
- */
-export function harborContext(options: HarborContextOptions): PluginContext<HarborConfig> {
-  const credentials =
-    options.credentials ??
-    (options.username === undefined
-      ? noCredentials
-      : createInlineCredentialsAccessor({ username: options.username, password: options.password ?? '' }));
-  return {
-    integration: {
-      id: options.id === undefined ? 'harbor-1' : options.id,
-      tenantId: options.tenantId ?? 'tenant-a',
-      name: 'harbor',
-      type: 'registry',
-      endpoint: options.endpoint,
-      authRef: credentials.configured ? 'authref://local/harbor' : null,
-      config: { plainHttp: true, ...options.config },
-    },
-    http: options.http,
-    credentials,
-    logger: silentLogger,
-    signal: new AbortController().signal,
-    now: () => new Date(),
-  };
-}
+/** A plugin context for a `harbor` integration at `endpoint`, as `registryContext` makes them. */
+export const harborContext = (options: HarborContextOptions): PluginContext<HarborConfig> =>
+  registryContext<HarborConfig>('harbor', options);
 
 /** The accounts of `seedWorld`, by role. */
 export const ACCOUNTS = {

@@ -9,9 +9,9 @@ import {
 } from '../../secrets/index.js';
 import type { OciConfig } from './config.js';
 
-export interface OciContextOptions {
+export interface RegistryContextOptions<TConfig> {
   readonly endpoint: string;
-  readonly config?: Partial<OciConfig>;
+  readonly config?: Partial<TConfig>;
   readonly username?: string;
   readonly password?: string;
   readonly credentials?: CredentialsAccessor;
@@ -21,16 +21,21 @@ export interface OciContextOptions {
   readonly http?: HttpClient;
 }
 
+export type OciContextOptions = RegistryContextOptions<OciConfig>;
+
 /** One client for a test file: loopback allowed on any port, no real sleeping between retries. */
 export function loopbackClient(): HttpClient {
   return makeClient({ allowPrivateNetworks: true, allowAnyPort: true }).client;
 }
 
 /**
- * A plugin context for an `oci` integration at `endpoint` (plain http allowed, as loopback servers
- * speak it), with `username`/`password` as its credential when given.
+ * A plugin context for a registry integration named `name` at `endpoint` (plain http allowed, as
+ * loopback servers speak it), with `username`/`password` as its credential when given.
  */
-export function ociContext(options: OciContextOptions): PluginContext<OciConfig> {
+export function registryContext<TConfig extends { plainHttp: boolean }>(
+  name: string,
+  options: RegistryContextOptions<TConfig>,
+): PluginContext<TConfig> {
   const credentials =
     options.credentials ??
     (options.username === undefined
@@ -38,13 +43,13 @@ export function ociContext(options: OciContextOptions): PluginContext<OciConfig>
       : createInlineCredentialsAccessor({ username: options.username, password: options.password ?? '' }));
   return {
     integration: {
-      id: options.id === undefined ? 'registry-1' : options.id,
+      id: options.id === undefined ? `${name}-1` : options.id,
       tenantId: options.tenantId ?? 'tenant-a',
-      name: 'registry',
+      name,
       type: 'registry',
       endpoint: options.endpoint,
-      authRef: credentials.configured ? 'authref://local/registry' : null,
-      config: { plainHttp: true, ...options.config },
+      authRef: credentials.configured ? `authref://local/${name}` : null,
+      config: { plainHttp: true, ...options.config } as TConfig,
     },
     http: options.http ?? loopbackClient(),
     credentials,
@@ -53,3 +58,7 @@ export function ociContext(options: OciContextOptions): PluginContext<OciConfig>
     now: () => new Date(),
   };
 }
+
+/** `registryContext` for an `oci` integration. */
+export const ociContext = (options: OciContextOptions): PluginContext<OciConfig> =>
+  registryContext<OciConfig>('registry', options);
