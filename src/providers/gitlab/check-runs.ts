@@ -31,14 +31,17 @@ const MESSAGE_CHARS = 1000;
 
 /** The gate's state: a conclusion decides when there is one, else the run's status. */
 export function checkRunState(status: string | undefined, conclusion: string | undefined): GitLabStatusState {
-  if (conclusion !== undefined) {
-    if (['success', 'neutral', 'skipped'].includes(conclusion))
-      return conclusion === 'skipped' ? 'skipped' : 'success';
-    return conclusion === 'cancelled' ? 'canceled' : 'failed';
-  }
-  if (status === 'in_progress') return 'running';
-  return 'pending';
+  if (conclusion === undefined) return status === 'in_progress' ? 'running' : 'pending';
+  return CONCLUSION_STATES.get(conclusion) ?? 'failed';
 }
+
+/** Conclusions that do not fail the gate; every other one (failure, timed_out, stale…) is `failed`. */
+const CONCLUSION_STATES: ReadonlyMap<string, GitLabStatusState> = new Map([
+  ['success', 'success'],
+  ['neutral', 'success'],
+  ['skipped', 'skipped'],
+  ['cancelled', 'canceled'],
+]);
 
 /** The marker of a check run's comment: its name hashed, as names may hold any character. */
 export function checkRunMarkerKey(name: string): string {
