@@ -31,8 +31,6 @@ export interface ConsoleDeps {
   readonly healthReports: HealthReports;
   readonly registryReads: RegistryReadService;
   readonly plugins: PluginRegistry;
-  /** Key of the CSRF tokens; a random one per process when not given. */
-  readonly csrfKey?: Buffer;
 }
 
 /** What the pages of the console get besides the request. */
@@ -56,7 +54,7 @@ const FORM_BODY_LIMIT = 16 * 1024;
  */
 export function consolePlugin(deps: ConsoleDeps): FastifyPluginAsync {
   return async (app) => {
-    const csrf = createCsrfTokens(deps.csrfKey);
+    const csrf = createCsrfTokens();
     // The session token is kept beside the request, never on it, so nothing that logs or serialises
     // the request can carry it.
     const tokens = new WeakMap<FastifyRequest, string>();

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 
 /** The console's cookie: it holds the API token itself (the service keeps no sessions). */
@@ -63,7 +63,11 @@ export function isSecure(request: FastifyRequest): boolean {
   return request.protocol === 'https';
 }
 
-/** CSRF tokens: an HMAC of the session token under a key of this process. */
+/**
+ * CSRF tokens: an HMAC keyed by the session token itself. Only someone who holds the session (the
+ * cookie no other site can read or send) can make one, and every instance of the service computes the
+ * same, so a form rendered by one instance may be posted to another. The HMAC does not reveal the token.
+ */
 export interface CsrfTokens {
   /** The token the forms of this session carry. */
   issue(sessionToken: string): string;
@@ -71,14 +75,16 @@ export interface CsrfTokens {
   verify(sessionToken: string, candidate: unknown): boolean;
 }
 
+const CSRF_LABEL = 'integrations-console-csrf:v1';
+
 /**
  * @example
  * const csrf = createCsrfTokens();
  * csrf.verify(session, csrf.issue(session)); // true
  */
-export function createCsrfTokens(key: Buffer = randomBytes(32)): CsrfTokens {
+export function createCsrfTokens(): CsrfTokens {
   const issue = (sessionToken: string) =>
-    createHmac('sha256', key).update('console-csrf\0').update(sessionToken).digest('base64url');
+    createHmac('sha256', sessionToken).update(CSRF_LABEL).digest('base64url');
   return {
     issue,
     verify(sessionToken, candidate) {
