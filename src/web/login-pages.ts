@@ -3,6 +3,7 @@ import { UnauthenticatedError } from '../core/errors.js';
 import type { ConsoleContext } from './console.js';
 import { html } from './html.js';
 import { errorPanel, HTML, page } from './layout.js';
+import { createLoginLimiter } from './login-limit.js';
 import { clearedSessionCookie, isSecure, sessionCookie } from './session.js';
 
 /** The login form; the token field is always empty (nothing typed is ever sent back). */
@@ -23,12 +24,26 @@ ${message ? errorPanel(message) : null}
 /** `GET /console/login`, `POST /console/login`, `POST /console/logout`. */
 export function loginPages(app: FastifyInstance, context: ConsoleContext): void {
   const { tokens } = context.deps;
+  const limiter = createLoginLimiter();
 
   app.get('/login', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(HTML).send(loginPage(null)),
   );
 
   app.post('/login', { schema: { hide: true } }, async (request, reply) => {
+    const wait = limiter.blockedFor(request.ip);
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60_000);
+      return reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(wait / 1000)))
+        .type(HTML)
+        .send(
+          loginPage(
+            `Too many failed logins from this address: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+          ),
+        );
+    }
     const body = request.body as Record<string, unknown> | undefined;
     const token = typeof body?.token === 'string' ? body.token.trim() : '';
     if (!token) return reply.code(400).type(HTML).send(loginPage('Enter an API token.'));
@@ -38,6 +53,7 @@ export function loginPages(app: FastifyInstance, context: ConsoleContext): void 
       tenantId = (await tokens.authenticate(`Bearer ${token}`)).tenantId;
     } catch (error) {
       if (!(error instanceof UnauthenticatedError)) throw error;
+      limiter.failed(request.ip);
       return reply.code(401).type(HTML).send(loginPage('The token is not valid or was revoked.'));
     }
     request.log.info({ tenantId }, 'console login');

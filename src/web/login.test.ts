@@ -142,3 +142,23 @@ describe('console session cookie', () => {
     expect(sessionCookie('a;b=c d', false)).toMatch(/^console_session=[A-Za-z0-9_-]+; Path=\/console;/);
   });
 });
+
+describe('console login attempts', () => {
+  it('turns an address away after 10 failed logins, valid token or not, with Retry-After', async () => {
+    const t = await startTestApp(targets[0]!);
+    try {
+      for (let n = 0; n < 10; n++) {
+        expect((await post(t, '/console/login', null, { token: `intg_${'x'.repeat(43)}` })).status).toBe(401);
+      }
+      const blocked = await post(t, '/console/login', null, { token: ADMIN_TOKEN });
+
+      expect(blocked.status).toBe(429);
+      expect(blocked.html).toContain('Too many failed logins from this address: try again in 5 minutes.');
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(290);
+      expect(blocked.headers['set-cookie']).toBeUndefined();
+      expectConsoleHeaders(blocked);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
