@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateAppKeys } from '../../../test/fakes/github/app-jwt.js';
+import { GHES_DESCRIPTION } from '../../../test/fakes/github/fake-github.js';
 import { createInlineCredentialsAccessor } from '../../secrets/index.js';
 import { type Harness, type HarnessOptions, startHarness } from './github-app.test-kit.js';
+import { OLDEST_SUPPORTED_GHES } from './server-version.js';
 
 let h: Harness | undefined;
 const start = async (options?: HarnessOptions) => {
@@ -16,7 +18,9 @@ afterEach(async () => {
 
 describe('github_app testConnection', () => {
   it('reports every step against GitHub Enterprise Server, whatever form of URL was pasted', async () => {
-    const { plugin, context, github } = await start({ fake: { description: 'ghes-3.19' } });
+    const { plugin, context, github } = await start({
+      fake: { description: GHES_DESCRIPTION, enterpriseVersion: '3.19.1' },
+    });
 
     const result = await plugin.testConnection(
       context({ repositories: ['acme/app'] }, { overrides: { endpoint: `${github.origin}/api/v3/` } }),
@@ -29,9 +33,50 @@ describe('github_app testConnection', () => {
       ['installation_token', true],
       ['permissions', true],
       ['repository acme/app', true],
+      ['version', true],
     ]);
     expect(result.checks[0]?.message).toMatch(/Scan Bot.*scan-bot/);
     expect(result.checks[1]?.message).toBe('installation 100 (installed on acme/app)');
+    expect(result.checks[5]?.message).toBe('GitHub Enterprise Server 3.19.1');
+    expect(github.requests('meta/get')).toHaveLength(0);
+  });
+
+  it('passes a GitHub Enterprise Server GitHub no longer supports, and says so', async () => {
+    const { plugin, context } = await start({
+      fake: { description: GHES_DESCRIPTION, enterpriseVersion: '3.14.2' },
+    });
+
+    const result = await plugin.testConnection(context({ installationId: 100 }));
+
+    expect(result.success).toBe(true);
+    expect(result.checks.at(-1)).toMatchObject({ name: 'version', ok: true });
+    expect(result.checks.at(-1)?.message).toBe(
+      `GitHub Enterprise Server 3.14.2: older than ${OLDEST_SUPPORTED_GHES.major}.${OLDEST_SUPPORTED_GHES.minor}, the oldest release GitHub still supports; upgrade the server`,
+    );
+  });
+
+  it('reads the version from GET /meta when GitHub Enterprise Server sends no header', async () => {
+    const { plugin, context, github } = await start({
+      fake: { description: GHES_DESCRIPTION, enterpriseVersion: '3.18.4', enterpriseVersionHeader: false },
+    });
+
+    const result = await plugin.testConnection(context({ installationId: 100 }));
+
+    expect(result.checks.at(-1)).toMatchObject({ name: 'version', ok: true });
+    expect(result.checks.at(-1)?.message).toBe('GitHub Enterprise Server 3.18.4');
+    expect(github.requests('meta/get')).toHaveLength(1);
+  });
+
+  it.each([
+    ['https://github.com', 'github.com'],
+    ['https://acme.ghe.com', 'GHE.com (GitHub Enterprise Cloud with data residency)'],
+  ])('says which GitHub %s is, without asking it', async (endpoint, message) => {
+    const { plugin, context, github } = await start({ endpoint });
+
+    const result = await plugin.testConnection(context({ installationId: 100 }));
+
+    expect(result.checks.at(-1)).toEqual({ name: 'version', ok: true, message });
+    expect(github.requests('meta/get')).toHaveLength(0);
   });
 
   it('names each missing permission', async () => {
@@ -64,9 +109,9 @@ describe('github_app testConnection', () => {
     );
 
     expect(result.success).toBe(false);
-    expect(result.checks.at(-2)).toMatchObject({ name: 'repository acme/app', ok: true });
-    expect(result.checks.at(-1)).toMatchObject({ name: 'repository acme/secret', ok: false });
-    expect(result.checks.at(-1)?.message).toMatch(/not accessible to installation 100/);
+    expect(result.checks.at(-3)).toMatchObject({ name: 'repository acme/app', ok: true });
+    expect(result.checks.at(-2)).toMatchObject({ name: 'repository acme/secret', ok: false });
+    expect(result.checks.at(-2)?.message).toMatch(/not accessible to installation 100/);
   });
 
   it('stops at the first step that fails: a key GitHub does not know', async () => {

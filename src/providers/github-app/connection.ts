@@ -1,11 +1,13 @@
 import type { ConnectionCheck, HealthCheckResult, TestConnectionResult } from '../../plugins/contracts.js';
 import { describeFailure, statusOf } from './errors.js';
 import { parse, RateLimitSchema, RepositorySchema } from './responses.js';
+import { versionCheck } from './server-version.js';
 import type { GitHubSession } from './session.js';
 
 /**
  * The connection test, step by step (the App authenticates, an installation is found, a token can be
- * made, the installation has the permissions this provider needs, each configured repository is reachable),
+ * made, the installation has the permissions this provider needs, each configured repository is reachable,
+ * which GitHub and, for GitHub Enterprise Server, which version),
  * and the health check from `GET /rate_limit`, which does not count against the limit.
  */
 
@@ -118,6 +120,7 @@ export async function testConnection(session: GitHubSession): Promise<TestConnec
       checks.push({ name: `repository ${fullName}`, ok: false, message });
     }
   }
+  checks.push(await versionCheck(session, installation.id));
   return summary(checks);
 }
 

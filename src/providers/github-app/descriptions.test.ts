@@ -17,14 +17,22 @@ interface Profile {
   readonly endpoint: string;
   /** Where the provider must send requests after normalising it. */
   readonly rest: string;
+  /** What the connection test's `version` check says. */
+  readonly version: string;
 }
 
 const PROFILES: readonly Profile[] = [
-  { description: 'api.github.com', endpoint: 'https://github.com/', rest: 'https://api.github.com' },
+  {
+    description: 'api.github.com',
+    endpoint: 'https://github.com/',
+    rest: 'https://api.github.com',
+    version: 'github.com',
+  },
   {
     description: GHES_DESCRIPTION,
     endpoint: 'https://ghe.example.com/api/v3/',
     rest: 'https://ghe.example.com/api/v3',
+    version: `GitHub Enterprise Server ${GHES_DESCRIPTION.slice('ghes-'.length)}.0`,
   },
 ];
 
@@ -75,7 +83,11 @@ describe.each(PROFILES)('github_app against $description at $endpoint', (profile
       ['installation_token', true],
       ['permissions', true],
       ['repository acme/app', true],
+      ['version', true],
     ]);
+    expect(result.checks.at(-1)?.message).toBe(profile.version);
+    // GHES said its version on every answer: no `GET /meta` for it.
+    expect(h.github.requests('meta/get')).toHaveLength(0);
     expect(health.status).toBe('healthy');
   });
 

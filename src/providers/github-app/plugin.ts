@@ -15,7 +15,10 @@ export interface GitHubAppPlugin extends ConnectorPlugin<GitHubAppConfig> {
 }
 
 export interface GitHubAppPluginOptions {
-  /** Epoch milliseconds (JWT times, token expiry, write spacing). Default `Date.now`. */
+  /**
+   * Epoch milliseconds (JWT times, token expiry, write spacing). Default `Date.now`. JWTs are signed on
+   * GitHub's clock once GitHub refuses one by it (see `clock.ts`).
+   */
   readonly now?: () => number;
   /** How the write queue waits (tests pass one that does not). */
   readonly sleep?: Sleep;
@@ -51,6 +54,7 @@ export function createGitHubAppPlugin(options: GitHubAppPluginOptions = {}): Git
     locks: createKeyedMutex(),
     apps: new BoundedMap(),
     installations: new BoundedMap(),
+    clockOffsets: new BoundedMap(1_000),
     now,
   };
 

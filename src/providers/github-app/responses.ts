@@ -82,6 +82,9 @@ export const RateLimitSchema = Type.Object({
 
 export const RepositorySchema = Type.Object({ full_name: Type.String() });
 
+/** `GET /meta`: GitHub Enterprise Server says its version there. */
+export const MetaSchema = Type.Object({ installed_version: Type.Optional(Type.String()) });
+
 /**
  * Checks `data` against `schema`; an unexpected shape is a permanent failure naming what was read.
  *

@@ -4,9 +4,10 @@ import type { PluginContext } from '../../plugins/contracts.js';
 import { Secret } from '../../secrets/index.js';
 import { signAppJwt } from './app-jwt.js';
 import { type GitHubApiUrls, normaliseGitHubBaseUrl } from './base-url.js';
+import { createGitHubClock, isClockRefusal } from './clock.js';
 import type { GitHubAppConfig } from './config.js';
 import { GitHubAppError, statusOf } from './errors.js';
-import { createGitHubRequest, type GitHubCall, type GitHubResponse } from './octokit.js';
+import { createGitHubRequest, type GitHubCall, type GitHubRequest, type GitHubResponse } from './octokit.js';
 import { AccessTokenSchema, AppSchema, type GitHubApp, InstallationSchema, parse } from './responses.js';
 import type { KeyedMutex, WriteQueues } from './serial.js';
 import {
@@ -28,6 +29,8 @@ export interface SharedState {
   readonly locks: KeyedMutex;
   readonly apps: BoundedMap<GitHubApp>;
   readonly installations: BoundedMap<number>;
+  /** GitHub's clock minus ours (ms) per API root, once a JWT was refused by it. */
+  readonly clockOffsets: BoundedMap<number>;
   readonly now: () => number;
 }
 
@@ -40,6 +43,8 @@ export interface GitHubSession {
   readonly urls: GitHubApiUrls;
   readonly config: GitHubAppConfig;
   readonly context: PluginContext<GitHubAppConfig>;
+  /** `x-github-enterprise-version` of the last answer this session received (GHES only). */
+  enterpriseVersion(): string | undefined;
   /** The App itself (`GET /app`, as the App). */
   app(): Promise<GitHubApp>;
   /** `<slug>[bot]`: the author of everything this App writes. */
@@ -70,7 +75,22 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
   const { integration, logger, signal } = context;
   const config = integration.config;
   const urls = normaliseGitHubBaseUrl(integration.endpoint);
-  const send = createGitHubRequest({ http: context.http, baseUrl: urls.rest, signal, logger });
+  const request = createGitHubRequest({ http: context.http, baseUrl: urls.rest, signal, logger });
+  let enterpriseVersion: string | undefined;
+  const send: GitHubRequest = async (call, authorization) => {
+    const response = await request(call, authorization);
+    const version = response.headers['x-github-enterprise-version'];
+    if (typeof version === 'string' && version !== '') enterpriseVersion = version;
+    return response;
+  };
+  const clock = createGitHubClock({
+    http: context.http,
+    rest: urls.rest,
+    offsets: shared.clockOffsets,
+    now: shared.now,
+    logger,
+    signal,
+  });
   // Unsaved integrations (a test before saving, inline credentials) share nothing with later operations.
   const scope =
     integration.id === null
@@ -79,12 +99,27 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
   const tokens = scope === undefined ? createInstallationTokenCache({ now: shared.now }) : shared.tokens;
   const local = { app: undefined as GitHubApp | undefined, installations: new Map<string, number>() };
 
-  /** Runs `fn` with a fresh App JWT; a refused JWT re-resolves the credential once (rotated key). */
-  const asApp = <T>(fn: (authorization: string) => Promise<T>): Promise<T> =>
-    context.credentials.withRetry(
-      async (credential) => fn(`bearer ${await signAppJwt(credential.value, shared.now())}`),
-      { isRejected: (error) => statusOf(error) === 401 },
+  /**
+   * Runs `fn` with a fresh App JWT signed on GitHub's clock. A JWT refused by GitHub's clock teaches the
+   * offset and is signed again, once; any other refused JWT re-resolves the credential once (rotated key).
+   */
+  const asApp = <T>(fn: (authorization: string) => Promise<T>): Promise<T> => {
+    let clockLearnt = false;
+    return context.credentials.withRetry(
+      async (credential) => {
+        const jwt = async () => `bearer ${await signAppJwt(credential.value, clock.now())}`;
+        try {
+          return await fn(await jwt());
+        } catch (error) {
+          if (clockLearnt || !isClockRefusal(error)) throw error;
+          clockLearnt = true;
+          await clock.learn(error);
+          return fn(await jwt());
+        }
+      },
+      { isRejected: (error) => statusOf(error) === 401 && !isClockRefusal(error) },
     );
+  };
 
   async function app(): Promise<GitHubApp> {
     const cached = scope === undefined ? local.app : shared.apps.get(scope);
@@ -159,7 +194,8 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
     }
     const data = parse(AccessTokenSchema, response.data, 'POST /app/installations/{id}/access_tokens');
     const obtainedAt = shared.now();
-    const expires = Date.parse(data.expires_at);
+    // `expires_at` is on GitHub's clock; the cache compares on ours.
+    const expires = Date.parse(data.expires_at) - clock.offset();
     logger.debug(
       { provider: 'github_app', installationId: id, expiresAt: data.expires_at },
       'installation token made',
@@ -227,6 +263,7 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
     urls,
     config,
     context,
+    enterpriseVersion: () => enterpriseVersion,
     app,
     botLogin: async () => `${config.appSlug ?? (await app()).slug}[bot]`,
     installationId,

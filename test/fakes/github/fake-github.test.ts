@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEgressPolicy, createHttpClient } from '../../../src/net/index.js';
 import { testHttpClient } from '../../support/http.js';
 import { aliasHost } from '../openapi/host-alias.js';
+import { JWT_CLOCK_MESSAGES } from './app-jwt.js';
 import { type FakeGitHub, GHES_DESCRIPTION, newestGhesInPackage, startFakeGitHub } from './fake-github.js';
 
 /** The fake must refuse what GitHub's description refuses, or the provider's tests prove nothing. */
@@ -134,15 +135,14 @@ describe('fake GitHub', () => {
   });
 
   it.each([
-    ['iat in the future', { iat: now() + 120, exp: now() + 500 }, 'RS256', /iat is \d+ s in the future/],
     [
-      'exp more than 10 minutes ahead',
+      'a lifetime over 10 minutes',
       { iat: now() - 60, exp: now() + 1200 },
       'RS256',
-      /more than 10 minutes ahead/,
+      /lives longer than 10 minutes/,
     ],
     ['another algorithm', { iat: now() - 60, exp: now() + 500 }, 'RS512', /alg must be RS256/],
-  ])('refuses an App JWT with %s', async (_name, claims, alg, problem) => {
+  ])('refuses an App JWT with %s as a violation', async (_name, claims, alg, problem) => {
     const response = await send(
       'GET',
       '/app',
@@ -152,6 +152,27 @@ describe('fake GitHub', () => {
     expect(response.status).toBe(401);
     expect(lastViolation()?.problems.join('; ')).toMatch(problem);
   });
+
+  it.each([
+    ['iat in the future', { iat: now() + 120, exp: now() + 500 }, JWT_CLOCK_MESSAGES.iatInFuture],
+    ['exp beyond 10 minutes', { iat: now() + 120, exp: now() + 700 }, JWT_CLOCK_MESSAGES.expTooFar],
+    ['exp in the past', { iat: now() - 700, exp: now() - 100 }, JWT_CLOCK_MESSAGES.expInPast],
+  ])(
+    'refuses an App JWT with %s by its clock as GitHub does, without a violation',
+    async (_name, claims, message) => {
+      const before = github.violations.length;
+
+      const response = await send(
+        'GET',
+        '/app',
+        `Bearer ${jwt(github, { ...claims, iss: github.state.app.id })}`,
+      );
+
+      expect(response.status).toBe(401);
+      expect(response.body.message).toBe(message);
+      expect(github.violations.length).toBe(before);
+    },
+  );
 
   it('refuses a review comment outside the diff like GitHub, without calling it a violation', async () => {
     github.state.pulls[0]?.files.push({ filename: 'a.ts', patch: '@@ -1,1 +1,2 @@\n one\n+two' });
@@ -245,6 +266,60 @@ describe('fake GitHub as GitHub Enterprise Server at a public address', () => {
     );
     expect(ghes.publicApiUrl).toBe('https://ghe.example.com/api/v3');
     expect(ghes.apiUrl).toBe(`${ghes.origin}/api/v3`);
+  });
+});
+
+describe('fake GitHub clock and version', () => {
+  const http = testHttpClient();
+  afterAll(async () => {
+    await http.close();
+  });
+
+  it('dates every answer by its own clock, and judges JWTs by it: a GitHub 5 minutes behind', async () => {
+    const skew = -5 * 60_000;
+    const github = await startFakeGitHub({ now: () => Date.now() + skew });
+    const ours = Math.floor(Date.now() / 1000);
+    const zen = await http.request({ method: 'GET', url: `${github.apiUrl}/zen` });
+    const refused = await http.request({
+      method: 'GET',
+      url: `${github.apiUrl}/app`,
+      headers: {
+        authorization: `Bearer ${jwt(github, { iat: ours - 60, exp: ours + 540, iss: github.state.app.id })}`,
+      },
+      okStatuses: [401],
+    });
+    const fault = { status: 503, body: { message: 'Service Unavailable' } };
+    github.inject({ match: () => true, response: fault, times: 1 });
+    const injected = await http.request({ method: 'GET', url: `${github.apiUrl}/meta`, okStatuses: [503] });
+    await github.close();
+
+    for (const response of [zen, refused, injected]) {
+      expect(Date.parse(response.headers.date ?? '') - Date.now()).toBeGreaterThan(skew - 5_000);
+      expect(Date.parse(response.headers.date ?? '') - Date.now()).toBeLessThan(skew + 5_000);
+    }
+    expect(zen.text()).toBe('Keep it logically awesome.');
+    // iat and exp are both out by its clock; GitHub names exp first.
+    expect(refused.json<{ message: string }>().message).toBe(JWT_CLOCK_MESSAGES.expTooFar);
+    expect(fault).toEqual({ status: 503, body: { message: 'Service Unavailable' } });
+    expect(github.violations).toEqual([]);
+  });
+
+  it('says its version as GitHub Enterprise Server does, and nothing as github.com', async () => {
+    const ghes = await startFakeGitHub({ description: GHES_DESCRIPTION, enterpriseVersion: '3.19.1' });
+    const quiet = await startFakeGitHub({ description: GHES_DESCRIPTION, enterpriseVersionHeader: false });
+    const dotcom = await startFakeGitHub({ description: 'api.github.com', basePath: '' });
+    const meta = async (github: FakeGitHub) => http.request({ method: 'GET', url: `${github.apiUrl}/meta` });
+
+    const [fromGhes, fromQuiet, fromDotcom] = [await meta(ghes), await meta(quiet), await meta(dotcom)];
+    await Promise.all([ghes.close(), quiet.close(), dotcom.close()]);
+
+    expect(fromGhes.headers['x-github-enterprise-version']).toBe('3.19.1');
+    expect(fromGhes.json<{ installed_version?: string }>().installed_version).toBe('3.19.1');
+    expect(fromQuiet.headers['x-github-enterprise-version']).toBeUndefined();
+    expect(fromQuiet.json<{ installed_version?: string }>().installed_version).toBe('3.19.0');
+    expect(fromDotcom.headers['x-github-enterprise-version']).toBeUndefined();
+    expect(fromDotcom.json<{ installed_version?: string }>().installed_version).toBeUndefined();
+    expect([...ghes.violations, ...quiet.violations, ...dotcom.violations]).toEqual([]);
   });
 });
 

@@ -173,8 +173,18 @@ export interface FakeGitHubOptions {
   /** Origin written into `Link` headers (default: `publicOrigin`). */
   readonly linkOrigin?: string;
   readonly latencyMs?: number;
-  /** The fake's clock (JWT checks, token expiry), epoch ms. Default `Date.now`. */
+  /**
+   * The fake's clock (JWT checks, token expiry, every answer's `Date` header), epoch ms. Default
+   * `Date.now`; one that runs ahead or behind plays a GitHub whose clock differs from the client's.
+   */
   readonly now?: () => number;
+  /**
+   * GitHub Enterprise Server only: the version it reports in `x-github-enterprise-version` and
+   * `GET /meta`'s `installed_version` (default: the description's, `3.19.0`).
+   */
+  readonly enterpriseVersion?: string;
+  /** GitHub Enterprise Server only: send `x-github-enterprise-version` on every answer (default true). */
+  readonly enterpriseVersionHeader?: boolean;
 }
 
 export interface FakeGitHub {
@@ -277,12 +287,33 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   };
   let apiUrl = '';
   let linkRoot = '';
+  const ghes = /^ghes-(\d+\.\d+)$/.exec(options.description ?? '');
+  const enterpriseVersion = ghes ? (options.enterpriseVersion ?? `${ghes[1]}.0`) : undefined;
+  const versionHeader: Record<string, string> =
+    enterpriseVersion !== undefined && options.enterpriseVersionHeader !== false
+      ? { 'x-github-enterprise-version': enterpriseVersion }
+      : {};
+  /** Headers GitHub puts on every answer: `Date` by the fake's clock, GHES's version. */
+  const stamp = (response: FakeResponse): FakeResponse => ({
+    ...response,
+    headers: { date: new Date(now()).toUTCString(), ...versionHeader, ...(response.headers ?? {}) },
+  });
+  const stampFault = (fault: Fault): Fault => {
+    const { response } = fault;
+    return {
+      ...fault,
+      response: typeof response === 'function' ? (request) => stamp(response(request)) : stamp(response),
+    };
+  };
 
   const server: ContractServer = await startContractServer({
     validator,
     basePath,
     latencyMs: options.latencyMs,
-    guard: (request) => guard(state, request, now()),
+    guard: (request) => {
+      const guarded = guard(state, request, now());
+      return guarded?.response ? { ...guarded, response: stamp(guarded.response) } : guarded;
+    },
     handle: (request) => {
       const route = ROUTES[request.operation.operationId];
       if (!route) return undefined;
@@ -306,7 +337,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         const body = at === undefined ? overlay : shape(validator.document, at, overlay);
         return { status, body, headers: { ...rateHeaders, ...(headers ?? {}) } } satisfies FakeResponse;
       };
-      return route(request, { state, apiUrl, linkRoot, now, installation, respond });
+      return stamp(
+        route(request, {
+          state,
+          apiUrl,
+          linkRoot,
+          now,
+          installation,
+          respond,
+          ...(enterpriseVersion === undefined ? {} : { enterpriseVersion }),
+        }),
+      );
     },
   });
   const publicOrigin = options.publicOrigin ? new URL(options.publicOrigin).origin : server.origin;
@@ -322,7 +363,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     state,
     violations: server.violations,
     exchanges: server.exchanges,
-    inject: server.inject,
+    inject: (fault) => server.inject(stampFault(fault)),
     injectRandomFaults(faultOptions) {
       const random = seededRandom(faultOptions.seed);
       const kinds = faultOptions.faults ?? TRANSIENT_FAULTS;
@@ -341,7 +382,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
           tally.byKind[kind.kind] = (tally.byKind[kind.kind] ?? 0) + 1;
           return true;
         },
-        response: () => (picked as RandomFault).response,
+        response: () => stamp((picked as RandomFault).response),
         afterHandling: () => picked?.afterHandling ?? false,
       });
       return tally;

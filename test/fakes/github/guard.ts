@@ -11,7 +11,13 @@ import type { FakeGitHubState, FakeInstallation } from './state.js';
 
 export type Caller =
   | { readonly kind: 'none' }
-  | { readonly kind: 'jwt'; readonly accepted: boolean; readonly problems: readonly string[] }
+  | {
+      readonly kind: 'jwt';
+      readonly accepted: boolean;
+      readonly problems: readonly string[];
+      /** GitHub's 401 words for a JWT out of range by the fake's clock only. */
+      readonly clockRefusal?: string;
+    }
   | {
       readonly kind: 'token';
       readonly installation: FakeInstallation | undefined;
@@ -26,6 +32,9 @@ const APP_OPERATIONS = new Set([
   'apps/get-installation',
   'apps/list-installations',
 ]);
+
+/** Operations anyone may call, with or without credentials. */
+const PUBLIC_OPERATIONS = new Set(['meta/root', 'meta/get', 'meta/get-zen']);
 
 /** The permission each repository operation needs: any one of the alternatives. */
 const NEEDS: Readonly<Record<string, readonly string[]>> = {
@@ -57,7 +66,12 @@ export function identify(state: FakeGitHubState, request: FakeRequest, nowMs: nu
     state.jwts.push(credential);
     const issuers = [String(state.app.id), state.app.clientId];
     const check = checkAppJwt(credential, state.keys.publicKey, issuers, Math.floor(nowMs / 1000));
-    return { kind: 'jwt', accepted: check.accepted, problems: check.problems };
+    return {
+      kind: 'jwt',
+      accepted: check.accepted,
+      problems: check.problems,
+      ...(check.clockRefusal === undefined ? {} : { clockRefusal: check.clockRefusal }),
+    };
   }
   const token = state.tokens.get(credential);
   if (!token) return { kind: 'token', installation: undefined, expired: false };
@@ -79,7 +93,7 @@ const unauthorized = (message: string): FakeResponse => ({
 export function guard(state: FakeGitHubState, request: FakeRequest, nowMs: number): Guarded | undefined {
   const caller = identify(state, request, nowMs);
   const operationId = request.operation.operationId;
-  if (operationId === 'meta/root') return undefined;
+  if (PUBLIC_OPERATIONS.has(operationId)) return undefined;
   if (APP_OPERATIONS.has(operationId)) {
     if (caller.kind === 'token') {
       return {
@@ -89,9 +103,10 @@ export function guard(state: FakeGitHubState, request: FakeRequest, nowMs: numbe
     }
     if (caller.kind !== 'jwt') return { response: unauthorized('A JSON web token could not be decoded') };
     if (!caller.accepted) {
+      // A client whose clock is off is not a client bug: GitHub says which claim, and nothing is recorded.
       return {
         problems: caller.problems,
-        response: unauthorized('A JSON web token could not be decoded'),
+        response: unauthorized(caller.clockRefusal ?? 'A JSON web token could not be decoded'),
       };
     }
     return undefined;

@@ -10,6 +10,8 @@ export interface RouteContext {
   readonly linkRoot: string;
   readonly now: () => number;
   readonly installation: FakeInstallation | undefined;
+  /** GitHub Enterprise Server's version; undefined for github.com. */
+  readonly enterpriseVersion?: string;
   /** An answer shaped by the description: required fields the route leaves out are filled. */
   respond(status: number, overlay?: unknown, headers?: Readonly<Record<string, string>>): FakeResponse;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { iso, notFound, type Route, type RouteContext } from './route-context.js';
 import { type FakeInstallation, repoKey, userJson } from './state.js';
 
-/** The App, its installations and tokens, the rate limit and repositories. */
+/** The App, its installations and tokens, the rate limit, repositories and the public meta endpoints. */
 
 function installationJson(installation: FakeInstallation, context: RouteContext): Record<string, unknown> {
   const account = { login: installation.account, id: 1_000 + installation.id, type: 'Organization' as const };
@@ -81,6 +81,14 @@ export const appRoutes: Readonly<Record<string, Route>> = {
       rate: core,
     });
   },
+
+  'meta/get-zen': () => ({ status: 200, body: 'Keep it logically awesome.' }),
+
+  'meta/get': (_request, context) =>
+    context.respond(200, {
+      verifiable_password_authentication: false,
+      ...(context.enterpriseVersion === undefined ? {} : { installed_version: context.enterpriseVersion }),
+    }),
 
   'repos/get': (request, context) => {
     const { owner = '', repo = '' } = request.operation.params;
