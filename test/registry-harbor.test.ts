@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeHarbor, startFakeHarbor } from './fakes/harbor/fake-harbor.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { pollNow, startTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_MANIFEST,
@@ -87,12 +87,7 @@ describe.skipIf(!tools).each(targets)('Harbor through the API ($dialect)', (targ
     });
     expect((await read('tags?repository=acme/nothing')).status).toBe(404);
 
-    await t.app.database.db
-      .updateTable('poll_schedule')
-      .set({ next_run_at: new Date(Date.now() - 1_000).toISOString() })
-      .where('integration_id', '=', id)
-      .execute();
-    expect(await t.app.poller.drain()).toBe(1);
+    expect(await pollNow(t, id)).toBe(1);
     const health = await t.request({ method: 'GET', url: `/api/v1/integrations/${id}/health` });
     expect(health.body.health.status).toBe('healthy');
     expect(harbor.violations).toEqual([]);

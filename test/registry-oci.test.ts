@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
+import { pollNow, startTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_INDEX,
@@ -122,13 +122,7 @@ describe.skipIf(!tools).each(targets)('an OCI registry through the API ($dialect
   });
 
   it.skipIf(!target.available)('polls the registry healthy', async () => {
-    // Its first check is spread over the interval; make it due now instead of waiting.
-    await t.app.database.db
-      .updateTable('poll_schedule')
-      .set({ next_run_at: new Date(Date.now() - 1_000).toISOString() })
-      .where('integration_id', '=', id)
-      .execute();
-    expect(await t.app.poller.drain()).toBe(1);
+    expect(await pollNow(t, id)).toBe(1);
     const health = await t.request({ method: 'GET', url: `/api/v1/integrations/${id}/health` });
     expect(health.body.health.status).toBe('healthy');
     expect(health.body.health.message).toMatch(/registry\/2\.0; the credentials are accepted/);

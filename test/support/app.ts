@@ -76,3 +76,16 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * Makes one integration's health check due now and runs the poller once (its first check is spread
+ * over the interval, which a test does not wait for); resolves to the checks the poller started.
+ */
+export async function pollNow(t: TestApp, integrationId: string): Promise<number> {
+  await t.app.database.db
+    .updateTable('poll_schedule')
+    .set({ next_run_at: new Date(Date.now() - 1_000).toISOString() })
+    .where('integration_id', '=', integrationId)
+    .execute();
+  return t.app.poller.drain();
+}
