@@ -1,7 +1,6 @@
-import { BoundedMap } from '../../core/bounded-map.js';
 import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
-import { createSession, describeFailure, type OciConfig, type SharedState } from '../oci/index.js';
+import { createSession, createSharedState, describeFailure, type OciConfig } from '../oci/index.js';
 import { createHarborApi, harborUrlsOf } from './api.js';
 import { type HarborConfig, HarborConfigSchema } from './config.js';
 import { testConnection } from './connection.js';
@@ -25,11 +24,7 @@ export interface HarborPluginOptions {
  * //   config: { projects: ['acme'] } }
  */
 export function createHarborPlugin(options: HarborPluginOptions = {}): ConnectorPlugin<HarborConfig> {
-  const shared: SharedState = {
-    tokens: new BoundedMap(),
-    challenges: new BoundedMap(),
-    now: options.now ?? Date.now,
-  };
+  const shared = createSharedState(options.now);
   const registry = (context: PluginContext<HarborConfig>) => () =>
     createSession(registryContext(context), shared);
   return {

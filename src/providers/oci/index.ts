@@ -20,6 +20,7 @@ export {
 export { createOciPlugin, type OciPluginOptions } from './plugin.js';
 export {
   createSession,
+  createSharedState,
   type RegistrySession,
   registryBaseOf,
   type SharedState,

@@ -1,11 +1,10 @@
-import { BoundedMap } from '../../core/bounded-map.js';
 import type { ConnectorPlugin } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { createRegistryConnector } from './client.js';
 import { type OciConfig, OciConfigSchema } from './config.js';
 import { checkHealth, testConnection } from './connection.js';
 import { describeFailure } from './errors.js';
-import { createSession, type SharedState } from './session.js';
+import { createSession, createSharedState } from './session.js';
 
 export interface OciPluginOptions {
   /** Epoch milliseconds (token expiry). Default `Date.now`. */
@@ -23,11 +22,7 @@ export interface OciPluginOptions {
  * //   authRef: 'authref://local/<id>' (holding { username, password }), config: { repositories: ['acme/app'] } }
  */
 export function createOciPlugin(options: OciPluginOptions = {}): ConnectorPlugin<OciConfig> {
-  const shared: SharedState = {
-    tokens: new BoundedMap(),
-    challenges: new BoundedMap(),
-    now: options.now ?? Date.now,
-  };
+  const shared = createSharedState(options.now);
   return {
     provider: 'oci',
     displayName: 'OCI registry (distribution API v2)',

@@ -46,6 +46,11 @@ export interface SharedState {
   readonly now: () => number;
 }
 
+/** Fresh caches for one plugin instance; `now` in epoch ms (token expiry). */
+export function createSharedState(now: () => number = Date.now): SharedState {
+  return { tokens: new BoundedMap(), challenges: new BoundedMap(), now };
+}
+
 export interface RegistryRequest {
   readonly method: 'GET' | 'HEAD';
   /** Relative to `<endpoint>/v2/`, e.g. `acme/app/tags/list`; or a URL the registry gave (a `Link`). */
