@@ -21,11 +21,11 @@ function migrations(database: Database): Record<string, Migration> {
 
 /**
  * Brings the schema up to date. Safe when several instances start at once: on PostgreSQL Kysely holds
- * an advisory lock for the run. SQLite has no such lock, but its transactions begin immediate (see
- * sqlite-thread.ts), so the runs take turns and a later one finds the work done. Kysely creates its
- * own tables outside that transaction; should two connections still collide there, the loser's work
- * rolls back (DDL is transactional in SQLite) and it tries again. A migration that is really broken
- * fails on every try and is reported after the last one.
+ * an advisory lock for the run; on SQLite the run is one transaction that takes the write lock when it
+ * begins (see TransactionalSqliteAdapter in sqlite-thread.ts), so the runs take turns and a later one
+ * finds the work done. Kysely creates its own tables before that transaction; should two connections
+ * collide there, the loser tries again. A migration that is really broken fails on every try, leaves
+ * nothing behind (DDL is transactional in both databases) and is reported after the last one.
  */
 export async function migrateToLatest(database: Database): Promise<string[]> {
   const migrator = await createMigrator(database);

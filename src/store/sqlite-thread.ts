@@ -232,13 +232,28 @@ export function openSqliteThread(options: SqliteThreadOptions): SqliteThread {
   const driver = new SqliteThreadDriver(options);
   return {
     dialect: {
-      createAdapter: () => new SqliteAdapter(),
+      createAdapter: () => new TransactionalSqliteAdapter(),
       createDriver: () => driver,
       createIntrospector: (db) => new SqliteIntrospector(db),
       createQueryCompiler: () => new SqliteQueryCompiler(),
     },
     dataVersion: () => driver.version,
   };
+}
+
+/**
+ * Kysely's SQLite adapter says DDL is not transactional, so its migrator would run each migration's
+ * statements one by one in autocommit, with no lock: two instances starting at once on one file would
+ * both see a migration pending, and one would fail half-way through it with the other's work applied
+ * and recorded by neither. SQLite's DDL is transactional, and this driver's transactions begin
+ * immediate, so the migrator's run (the read of what is applied, then every pending migration) holds
+ * the write lock from its first statement to its commit: the runs take turns, a later one finds the
+ * work done, and a failed migration leaves nothing behind.
+ */
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
 }
 
 interface Pending {

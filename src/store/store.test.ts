@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testDatabaseTargets } from '../../test/support/databases.js';
 import { sampleIntegration as integration } from '../../test/support/integrations.js';
@@ -283,6 +283,42 @@ describe.each(targets)('migrations on $dialect', (target) => {
       for (const db of instances) expect(await isMigrated(db)).toBe(true);
     } finally {
       await Promise.all(instances.map((db) => db.close()));
+      await created.dispose();
+    }
+  });
+
+  it.skipIf(!target.available)('leave nothing behind when one fails half-way', async () => {
+    const created = await target.create();
+    const { openDatabase } = await import('./database.js');
+    const db = openDatabase({ url: created.url, dataDir: created.dataDir, poolSize: 2 });
+    const migrator = new Migrator({
+      db: db.db,
+      migrationTableName: 'half_way_migration',
+      migrationLockTableName: 'half_way_migration_lock',
+      provider: {
+        getMigrations: async () => ({
+          '0001-whole': { up: async (trx) => sql`create table whole_table (id integer)`.execute(trx) },
+          '0002-broken': {
+            up: async (trx) => {
+              await sql`create table half_table (id integer)`.execute(trx);
+              await sql`insert into no_such_table values (1)`.execute(trx);
+            },
+          },
+        }),
+      },
+    });
+
+    try {
+      const result = await migrator.migrateToLatest();
+      const tables = (await db.db.introspection.getTables()).map((t) => t.name);
+
+      expect(result.error).toBeDefined();
+      // One run is one transaction: the migration before the broken one is rolled back with it.
+      expect(tables).not.toContain('half_table');
+      expect(tables).not.toContain('whole_table');
+      expect((await migrator.getMigrations()).every((m) => m.executedAt === undefined)).toBe(true);
+    } finally {
+      await db.close();
       await created.dispose();
     }
   });
