@@ -297,7 +297,11 @@ describe.each(targets)('migrations on $dialect', (target) => {
       migrationLockTableName: 'half_way_migration_lock',
       provider: {
         getMigrations: async () => ({
-          '0001-whole': { up: async (trx) => sql`create table whole_table (id integer)`.execute(trx) },
+          '0001-whole': {
+            up: async (trx) => {
+              await sql`create table whole_table (id integer)`.execute(trx);
+            },
+          },
           '0002-broken': {
             up: async (trx) => {
               await sql`create table half_table (id integer)`.execute(trx);
