@@ -14,4 +14,7 @@ export class BoundedMap<T> {
       this.#entries.delete(oldest);
     }
   }
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
 }

@@ -19,10 +19,13 @@ export {
 } from './errors.js';
 export { createOciPlugin, type OciPluginOptions } from './plugin.js';
 export {
+  type CredentialExchange,
   createSession,
   createSharedState,
+  type RegistryLogin,
   type RegistrySession,
   registryBaseOf,
+  type SessionOptions,
   type SharedState,
 } from './session.js';
 export { type Challenge, parseChallenges, parseScopes } from './www-authenticate.js';

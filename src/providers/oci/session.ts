@@ -3,7 +3,7 @@ import { BoundedMap } from '../../core/bounded-map.js';
 import { InvalidInputError, UnprocessableError } from '../../core/errors.js';
 import { type HttpResponse, isIpLiteral } from '../../net/index.js';
 import type { PluginContext } from '../../plugins/contracts.js';
-import { SecretBundle, type SecretValue } from '../../secrets/index.js';
+import { type ResolvedCredential, SecretBundle, type SecretValue } from '../../secrets/index.js';
 import type { OciConfig } from './config.js';
 import { describeAnswer, RegistryAuthError, RegistryProtocolError } from './errors.js';
 import {
@@ -23,8 +23,6 @@ import {
  * before it expires. A realm is checked before credentials are sent to it.
  */
 
-const PROVIDER = 'oci';
-
 /** A token is used until this share of its life is left (at least 5 s): registries' clocks drift. */
 const RENEW_SHARE = 0.1;
 const RENEW_MARGIN_MS = 5_000;
@@ -38,9 +36,44 @@ export interface CachedToken {
   readonly renewAt: number;
 }
 
+/**
+ * What a registry takes as Basic credentials, made from the stored credential by a cloud's exchange
+ * (ECR's `GetAuthorizationToken`, a Google access token, ACR's refresh token).
+ */
+export interface RegistryLogin {
+  readonly username: string;
+  readonly password: string;
+  /** Epoch ms after which the registry refuses it; none: it does not expire. */
+  readonly expiresAt?: number;
+}
+
+/**
+ * Turns the integration's stored credential into a registry login. Called when no cached login is
+ * left, and again once after the registry refused the cached one. Errors are thrown as they are (a
+ * `RegistryAuthError` with reason `refused` makes the catalog resolve the credential again once).
+ */
+export type CredentialExchange = (
+  credential: ResolvedCredential,
+  signal: AbortSignal,
+) => Promise<RegistryLogin>;
+
+export interface SessionOptions {
+  /** Metric and log label of the requests; default `oci`. */
+  readonly provider?: string;
+  /** How the stored credential becomes a registry login; default: it holds `username` and `password`. */
+  readonly exchange?: CredentialExchange;
+}
+
+interface CachedLogin {
+  readonly login: Credential;
+  readonly renewAt: number;
+}
+
 /** What the plugin instance keeps across operations, keyed by tenant, integration and credential. */
 export interface SharedState {
   readonly tokens: BoundedMap<CachedToken>;
+  /** Registry logins made by a credential exchange, until shortly before they expire. */
+  readonly logins: BoundedMap<CachedLogin>;
   /** The last challenge each registry sent, so later requests authenticate at once. */
   readonly challenges: BoundedMap<Challenge>;
   readonly now: () => number;
@@ -48,7 +81,7 @@ export interface SharedState {
 
 /** Fresh caches for one plugin instance; `now` in epoch ms (token expiry). */
 export function createSharedState(now: () => number = Date.now): SharedState {
-  return { tokens: new BoundedMap(), challenges: new BoundedMap(), now };
+  return { tokens: new BoundedMap(), logins: new BoundedMap(), challenges: new BoundedMap(), now };
 }
 
 export interface RegistryRequest {
@@ -108,14 +141,23 @@ export function registryBaseOf(endpoint: string, config: Pick<OciConfig, 'plainH
   return new URL(`${url.origin}${path}/v2/`);
 }
 
-export function createSession(context: PluginContext<OciConfig>, shared: SharedState): RegistrySession {
+export function createSession(
+  context: PluginContext<OciConfig>,
+  shared: SharedState,
+  options: SessionOptions = {},
+): RegistrySession {
   const { integration, http, signal } = context;
+  const provider = options.provider ?? 'oci';
   const config = integration.config;
   const base = registryBaseOf(integration.endpoint, config);
   // Unsaved integrations (a test before saving) share nothing with later operations.
   const cacheScope =
     integration.id === null ? undefined : `${integration.tenantId}|${integration.id}|${base.href}`;
-  const local = { tokens: new BoundedMap<CachedToken>(100), challenge: undefined as Challenge | undefined };
+  const local = {
+    tokens: new BoundedMap<CachedToken>(100),
+    logins: new BoundedMap<CachedLogin>(10),
+    challenge: undefined as Challenge | undefined,
+  };
 
   const knownChallenge = () =>
     cacheScope === undefined ? local.challenge : shared.challenges.get(cacheScope);
@@ -143,7 +185,7 @@ export function createSession(context: PluginContext<OciConfig>, shared: SharedS
       url,
       headers,
       signal,
-      provider: PROVIDER,
+      provider,
       operation: request.operation,
       okStatuses: [401, ...(request.okStatuses ?? [])],
     });
@@ -153,9 +195,44 @@ export function createSession(context: PluginContext<OciConfig>, shared: SharedS
     const url = urlOf(request);
     if (!context.credentials.configured) return authenticate(request, url, undefined);
     return context.credentials.withRetry(
-      async (resolved) => authenticate(request, url, credentialOf(resolved.value, resolved.fingerprint)),
+      async (resolved) => {
+        if (!options.exchange)
+          return authenticate(request, url, credentialOf(resolved.value, resolved.fingerprint));
+        const key = loginKey(resolved);
+        const cached = loginCache().get(key);
+        const reused = cached !== undefined && cached.renewAt > shared.now();
+        const login = reused ? cached.login : await exchanged(options.exchange, resolved, key);
+        try {
+          return await authenticate(request, url, login);
+        } catch (error) {
+          if (!(error instanceof RegistryAuthError && error.reason === 'refused')) throw error;
+          // A refused login is not used again. One that was cached may have been revoked: exchange
+          // afresh once. One just made is refused as it is (the retry resolves the credential anew).
+          loginCache().delete(key);
+          if (!reused) throw error;
+          return authenticate(request, url, await exchanged(options.exchange, resolved, key));
+        }
+      },
       { isRejected: (error) => error instanceof RegistryAuthError && error.reason === 'refused' },
     );
+  }
+
+  const loginCache = () => (cacheScope === undefined ? local.logins : shared.logins);
+  const loginKey = (resolved: ResolvedCredential) =>
+    [cacheScope ?? '', resolved.ref, resolved.fingerprint].join('|');
+
+  async function exchanged(
+    exchange: CredentialExchange,
+    resolved: ResolvedCredential,
+    key: string,
+  ): Promise<Credential> {
+    const now = shared.now();
+    const made = await exchange(resolved, signal);
+    if (made.username === '' || made.username.includes(':') || made.password === '')
+      throw new RegistryProtocolError('the credential exchange gave a registry login that cannot be used');
+    const login = { username: made.username, password: made.password, fingerprint: hashOf(made) };
+    loginCache().set(key, { login, renewAt: renewAtOf(now, made.expiresAt) });
+    return login;
   }
 
   async function authenticate(
@@ -234,7 +311,7 @@ export function createSession(context: PluginContext<OciConfig>, shared: SharedS
       url,
       headers: { accept: 'application/json', ...(credential ? { authorization: basicOf(credential) } : {}) },
       signal,
-      provider: PROVIDER,
+      provider,
       operation: 'token',
       okStatuses: [401, 403],
     });
@@ -252,7 +329,7 @@ export function createSession(context: PluginContext<OciConfig>, shared: SharedS
       method: 'GET',
       url: base,
       signal,
-      provider: PROVIDER,
+      provider,
       operation: 'ping',
       okStatuses: [401, 403, 404],
     });
@@ -355,6 +432,18 @@ function tokenOf(response: HttpResponse, realm: URL, now: number): CachedToken {
   return { value, renewAt: issued + lifeMs - Math.max(RENEW_MARGIN_MS, lifeMs * RENEW_SHARE) };
 }
 
+/** When a login made at `now` that expires at `expiresAt` is made again: 10 % of its life (at least 5 s) early. */
+function renewAtOf(now: number, expiresAt: number | undefined): number {
+  if (expiresAt === undefined || !Number.isFinite(expiresAt)) return Number.POSITIVE_INFINITY;
+  const life = Math.max(0, expiresAt - now);
+  return now + life - Math.max(RENEW_MARGIN_MS, life * RENEW_SHARE);
+}
+
+/** A cache key for a username and password, kept in memory only. */
+function hashOf(login: { readonly username: string; readonly password: string }): string {
+  return createHash('sha256').update(login.username).update('\0').update(login.password).digest('base64url');
+}
+
 function basicOf(credential: Credential): string {
   return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
 }
@@ -371,9 +460,7 @@ function credentialOf(value: SecretValue, fingerprint: string): Credential {
   const password = value.require('password').reveal();
   // Tokens are cached per credential value: the store's fingerprint when it gives one, else a hash
   // (kept in memory only) of the value itself, so two credentials never share a token.
-  const key =
-    fingerprint || createHash('sha256').update(username).update('\0').update(password).digest('base64url');
-  return { username, password, fingerprint: key };
+  return { username, password, fingerprint: fingerprint || hashOf({ username, password }) };
 }
 
 function needsCredentials(): RegistryAuthError {
