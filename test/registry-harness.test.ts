@@ -405,3 +405,69 @@ describe.skipIf(!available)('a real distribution registry with token auth', () =
     expect(tags.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 });
+
+describe.skipIf(!available)('a real distribution registry with extra accounts', () => {
+  let basicRegistry: TestRegistry;
+  let tokenRegistry: TestRegistry;
+  const issued = new Set<string>();
+
+  beforeAll(async () => {
+    [basicRegistry, tokenRegistry] = await Promise.all([
+      startRegistry({ auth: 'basic', accounts: { AWS: { password: 'ecr-password', role: 'reader' } } }),
+      startRegistry({
+        auth: 'token',
+        accounts: { robot: { password: 'robot-password', role: 'reader' } },
+        accountCheck: (username, password) =>
+          username === 'oauth2accesstoken' && issued.has(password) ? 'admin' : undefined,
+      }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([basicRegistry?.stop(), tokenRegistry?.stop()]);
+  });
+
+  it('htpasswd knows a fixed extra account besides the usual ones', async () => {
+    const extra = await fetch(`${basicRegistry.url}/v2/`, {
+      headers: { authorization: basic('AWS', 'ecr-password') },
+    });
+    const wrong = await fetch(`${basicRegistry.url}/v2/`, {
+      headers: { authorization: basic('AWS', 'nope') },
+    });
+    const usual = await fetch(`${basicRegistry.url}/v2/`, { headers: { authorization: basicOf('admin') } });
+
+    expect([extra.status, wrong.status, usual.status]).toEqual([200, 401, 200]);
+  });
+
+  it('the token server takes fixed accounts and logins the check accepts, with the role given', async () => {
+    const tokenFor = async (username: string, password: string) => {
+      const query = new URLSearchParams({ service: TOKEN_SERVICE, scope: 'registry:catalog:*' });
+      const response = await fetch(`${tokenRegistry.tokenServer!.realm}?${query}`, {
+        headers: { authorization: basic(username, password) },
+      });
+      const body = (await response.json()) as { token?: string };
+      return {
+        status: response.status,
+        access: body.token ? decodeToken(body.token).claims.access : undefined,
+      };
+    };
+    issued.add('minted-access-token');
+
+    const robot = await tokenFor('robot', 'robot-password');
+    const minted = await tokenFor('oauth2accesstoken', 'minted-access-token');
+    const unknown = await tokenFor('oauth2accesstoken', 'never-minted');
+
+    expect(robot).toEqual({ status: 200, access: [] });
+    expect(minted).toEqual({
+      status: 200,
+      access: [{ type: 'registry', name: 'catalog', actions: ['*'] }],
+    });
+    expect(unknown.status).toBe(401);
+  });
+
+  it('refuses a check of any login for an htpasswd registry', async () => {
+    await expect(startRegistry({ auth: 'basic', accountCheck: () => 'admin' })).rejects.toThrow(
+      /token registry/,
+    );
+  });
+});

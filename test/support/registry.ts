@@ -4,8 +4,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { closedPort } from './process.js';
-import { REGISTRY_USERS, TOKEN_ISSUER, TOKEN_SERVICE } from './registry/constants.js';
-import { type StartedTokenServer, startTokenServer, type TokenServer } from './registry/token-server.js';
+import { REGISTRY_USERS, type RegistryUser, TOKEN_ISSUER, TOKEN_SERVICE } from './registry/constants.js';
+import {
+  type AccountCheck,
+  type StartedTokenServer,
+  startTokenServer,
+  type TokenServer,
+} from './registry/token-server.js';
 import { onExit, onPath, run, tempDir } from './registry/tools.js';
 import { servicesRequired } from './services.js';
 
@@ -40,6 +45,7 @@ export {
   pushImage,
 } from './registry/images.js';
 export {
+  type AccountCheck,
   decodeToken,
   type TokenAccess,
   type TokenClaims,
@@ -77,6 +83,13 @@ export type RegistryAuth = 'none' | 'basic' | 'token';
 
 export interface StartRegistryOptions {
   readonly auth: RegistryAuth;
+  /**
+   * Accounts besides `REGISTRY_USERS`, each with the rights of `reader` or `admin`: a fixed password
+   * (htpasswd or token), or a check of any username and password (token only: a login a fake cloud
+   * issued, known only at run time).
+   */
+  readonly accounts?: Readonly<Record<string, { readonly password: string; readonly role: RegistryUser }>>;
+  readonly accountCheck?: AccountCheck;
   /** How long to wait for `GET /v2/` to answer (10 s). */
   readonly timeoutMs?: number;
 }
@@ -112,10 +125,18 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
   try {
     let auth: Record<string, unknown> | undefined;
     if (options.auth === 'basic') {
-      auth = { htpasswd: { realm: 'test-registry', path: await writeHtpasswd(dir.path) } };
+      if (options.accountCheck) throw new Error('accountCheck needs a token registry (htpasswd is a file)');
+      auth = { htpasswd: { realm: 'test-registry', path: await writeHtpasswd(dir.path, options.accounts) } };
     } else if (options.auth === 'token') {
       const keys = await makeCertificate(dir.path);
-      tokenServer = await startTokenServer(keys);
+      const fixed = options.accounts ?? {};
+      tokenServer = await startTokenServer(
+        keys,
+        (username, password) =>
+          (Object.hasOwn(fixed, username) && fixed[username]?.password === password
+            ? fixed[username]?.role
+            : undefined) ?? options.accountCheck?.(username, password),
+      );
       auth = {
         token: {
           realm: tokenServer.realm,
@@ -150,11 +171,13 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
   }
 }
 
-async function writeHtpasswd(dir: string): Promise<string> {
+async function writeHtpasswd(dir: string, accounts: StartRegistryOptions['accounts'] = {}): Promise<string> {
+  const all = [
+    ...Object.entries(REGISTRY_USERS),
+    ...Object.entries(accounts).map(([user, account]) => [user, account.password] as const),
+  ];
   // -B: distribution accepts only bcrypt entries.
-  const lines = await Promise.all(
-    Object.entries(REGISTRY_USERS).map(([user, password]) => run('htpasswd', ['-Bbn', user, password])),
-  );
+  const lines = await Promise.all(all.map(([user, password]) => run('htpasswd', ['-Bbn', user, password])));
   const path = join(dir, 'htpasswd');
   writeFileSync(path, lines.map((line) => `${line.trim()}\n`).join(''));
   return path;

@@ -141,7 +141,10 @@ function grant(user: RegistryUser | undefined, scopes: readonly TokenAccess[]): 
   return [...granted.values()];
 }
 
-function authenticate(username: string, password: string): RegistryUser | undefined {
+/** Who a username and password are, beyond the fixed accounts: a login a fake cloud issued. */
+export type AccountCheck = (username: string, password: string) => RegistryUser | undefined;
+
+function fixedAccount(username: string, password: string): RegistryUser | undefined {
   const user = Object.hasOwn(REGISTRY_USERS, username) ? (username as RegistryUser) : undefined;
   return user && REGISTRY_USERS[user] === password ? user : undefined;
 }
@@ -170,10 +173,12 @@ async function readBody(request: IncomingMessage): Promise<string> {
  * Starts the token server on a free port of 127.0.0.1. It signs with `keys.privateKey` and puts
  * `keys.certificate` in each token's x5c header.
  */
-export async function startTokenServer(keys: {
-  certificate: string;
-  privateKey: string;
-}): Promise<StartedTokenServer> {
+export async function startTokenServer(
+  keys: { certificate: string; privateKey: string },
+  accounts?: AccountCheck,
+): Promise<StartedTokenServer> {
+  const authenticate = (username: string, password: string) =>
+    fixedAccount(username, password) ?? accounts?.(username, password);
   const privateKey = createPrivateKey(keys.privateKey);
   // distribution 2.8 verifies the x5c chain against its rootcertbundle, so no `kid` is needed.
   const header = {
