@@ -19,7 +19,15 @@ const PLATFORMS = [
 const IMAGES = [
   { repository: 'library/nginx', tag: '1.27', digest: digest(1), mediaType: INDEX, platforms: PLATFORMS },
   { repository: 'library/nginx', tag: 'latest', digest: digest(1), mediaType: INDEX, platforms: PLATFORMS },
-  { repository: 'library/nginx', tag: '1.26', digest: digest(2) },
+  {
+    repository: 'library/nginx',
+    tag: '1.26',
+    digest: digest(2),
+    referrers: [
+      { digest: digest(201), artifactType: 'application/spdx+json', size: 1234 },
+      { digest: digest(202), artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json', size: 321 },
+    ],
+  },
   { repository: 'library/alpine', tag: '3.20', digest: digest(3) },
   { repository: 'team/app', tag: 'v1', digest: digest(4) },
   { repository: 'team/worker', tag: 'v1', digest: digest(5) },
@@ -127,6 +135,54 @@ describe('integrations registry', () => {
       digest: digest(2),
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
     });
+  });
+
+  it('referrers prints the artifacts attached to a digest, filtered by type, and checks its input', async () => {
+    const port = await closedPort();
+    const table = await cli(['registry', 'referrers', 'hub', 'library/nginx', digest(2)]);
+    const json = await cli([
+      'registry',
+      'referrers',
+      'hub',
+      'library/nginx',
+      digest(2),
+      '--artifact-type',
+      'application/spdx+json',
+      '--json',
+    ]);
+    const none = await cli(['registry', 'referrers', 'hub', 'library/alpine', digest(3)]);
+    const badDigest = await cli(
+      ['registry', 'referrers', 'hub', 'library/nginx', 'latest'],
+      `http://127.0.0.1:${port}`,
+    );
+    const badType = await cli(
+      ['registry', 'referrers', 'hub', 'library/nginx', digest(2), '--artifact-type', 'spdx'],
+      `http://127.0.0.1:${port}`,
+    );
+
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^ARTIFACT TYPE\s+DIGEST\s+SIZE$/),
+      expect.stringMatching(new RegExp(`^application/spdx\\+json\\s+${digest(201)}\\s+1234$`)),
+      expect.stringMatching(
+        new RegExp(`^application/vnd\\.dev\\.cosign\\.artifact\\.sig\\.v1\\+json\\s+${digest(202)}\\s+321$`),
+      ),
+    ]);
+    expect(JSON.parse(json.stdout)).toEqual({
+      source: 'referrers_api',
+      items: [
+        {
+          digest: digest(201),
+          artifactType: 'application/spdx+json',
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          size: 1234,
+        },
+      ],
+    });
+    expect(none.stdout).toBe('no referrers\n');
+    expect([badDigest.code, badType.code]).toEqual([2, 2]);
+    expect(badDigest.stderr).toContain("'latest' is not a digest");
+    expect(badType.stderr).toContain("--artifact-type 'spdx' is not a media type");
   });
 
   it('exits 4 for an unknown integration, repository or manifest', async () => {

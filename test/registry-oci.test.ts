@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referrersTag } from '../src/core/registry-names.js';
 import { pollNow, startTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_INDEX,
   OCI_MANIFEST,
   type PushedImage,
+  type PushedReferrer,
   pushImage,
+  pushReferrer,
   REGISTRY_USERS,
   registryToolsAvailable,
   startRegistry,
@@ -25,6 +28,7 @@ describe.skipIf(!tools).each(targets)('an OCI registry through the API ($dialect
   let registry: TestRegistry;
   let app: PushedImage;
   let index: PushedImage;
+  let sbom: PushedReferrer;
   let t: TestApp;
   let id: string;
 
@@ -44,6 +48,14 @@ describe.skipIf(!tools).each(targets)('an OCI registry through the API ($dialect
         ],
       }),
     ]);
+    sbom = await pushReferrer(registry, {
+      repository: 'acme/app',
+      subject: app,
+      artifactType: 'application/spdx+json',
+      content: '{"spdxVersion":"SPDX-2.3"}',
+      annotations: { 'org.example.sbom.format': 'spdx' },
+      user: 'admin',
+    });
     // The registry is on loopback at a random port: private networks and any port allowed.
     t = await startTestApp(target, { config: { allowPrivateNetworks: true, egressAllowAnyPort: true } });
   }, 60_000);
@@ -102,7 +114,10 @@ describe.skipIf(!tools).each(targets)('an OCI registry through the API ($dialect
       nextCursor: 'acme/app',
     });
     expect((await read('repositories?pageSize=1&cursor=acme/app')).body).toEqual({ items: ['acme/multi'] });
-    expect((await read('tags?repository=acme/app')).body).toEqual({ items: ['1.0'] });
+    // The referrers tag an SBOM's client keeps (below) is a tag like any other to the registry.
+    expect((await read('tags?repository=acme/app')).body).toEqual({
+      items: ['1.0', referrersTag(app.digest)],
+    });
     expect((await read('resolve?repository=acme/app&reference=1.0')).body).toEqual({
       digest: app.digest,
       mediaType: OCI_MANIFEST,
@@ -119,6 +134,32 @@ describe.skipIf(!tools).each(targets)('an OCI registry through the API ($dialect
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.message).toBe("manifest 'acme/app:9.9' was not found");
     expect((await read('tags?repository=Acme/App')).status).toBe(400);
+  });
+
+  it.skipIf(!target.available)("lists an image's referrers, filtered by artifact type", async () => {
+    const read = (query: string) =>
+      t.request({ method: 'GET', url: `/api/v1/integrations/${id}/registry/referrers?${query}` });
+    const expected = {
+      digest: sbom.digest,
+      mediaType: OCI_MANIFEST,
+      size: sbom.size,
+      artifactType: 'application/spdx+json',
+      annotations: { 'org.example.sbom.format': 'spdx' },
+    };
+
+    const all = await read(`repository=acme/app&digest=${app.digest}`);
+    const sboms = await read(`repository=acme/app&digest=${app.digest}&artifactType=application/spdx%2Bjson`);
+    const none = await read(`repository=acme/app&digest=${app.digest}&artifactType=application/vnd.none`);
+    const missing = await read(`repository=acme/app&digest=sha256:${'f'.repeat(64)}`);
+    const bad = await read(`repository=acme/app&digest=1.0`);
+
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({ items: [expected], source: 'tag_schema' });
+    expect(sboms.body).toEqual({ items: [expected], source: 'tag_schema' });
+    expect(none.body).toEqual({ items: [], source: 'tag_schema' });
+    expect(missing.status).toBe(404);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.error)).toContain('digest');
   });
 
   it.skipIf(!target.available)('polls the registry healthy', async () => {

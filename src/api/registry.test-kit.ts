@@ -71,7 +71,7 @@ export const FAULTS = [
 export type Fault = (typeof FAULTS)[number];
 
 /**
- * A registry that lists repositories only (no tags, no resolve) and misbehaves as `config.fault` says:
+ * A registry that lists repositories and referrers only (no tags, no resolve) and misbehaves as `config.fault` says:
  * throws a plain error or a string, hangs until its signal aborts, answers a malformed page, throws an
  * error of a kind a connector must not throw (`conflict`), refuses the cursor (`invalid`), or reads its
  * credential and logs through its context (`credential`).
@@ -81,11 +81,12 @@ export function faultyRegistryPlugin(): ConnectorPlugin {
     ...base,
     provider: 'faulty_registry',
     configSchema: Type.Object({ fault: StringEnum(FAULTS) }, { additionalProperties: false }),
-    capabilities: ['test_connection', 'health_check', 'registry.repositories'],
+    capabilities: ['test_connection', 'health_check', 'registry.repositories', 'registry.referrers'],
     registry: (context) => ({
       listRepositories: () => misbehave(context),
       listTags: () => misbehave(context),
       resolveReference: () => misbehave(context),
+      listReferrers: () => misbehave(context),
     }),
   });
 }

@@ -149,6 +149,58 @@ describe.each(targets)('registry API on $dialect', (target) => {
     expect(digest.body.error.message).toBe(`image 'library/nginx@${digestOf(999)}' was not found`);
   });
 
+  test("lists an image's referrers, filtered by artifact type, and refuses a bad query", async () => {
+    const sbom = { digest: digestOf(901), artifactType: 'application/spdx+json', size: 700 };
+    const signature = {
+      digest: digestOf(902),
+      artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      size: 300,
+      annotations: { 'dev.sigstore.cosign/signature': 'MEUC…' },
+    };
+    const id = await register(t, 'signed', 'in_memory', {
+      images: [{ repository: 'acme/app', tag: '1.0', digest: digestOf(900), referrers: [sbom, signature] }],
+    });
+    const referrers = (query: Record<string, string>) =>
+      get(registryUrl(id, 'referrers', { repository: 'acme/app', ...query }));
+
+    const all = await referrers({ digest: digestOf(900) });
+    const sboms = await referrers({ digest: digestOf(900), artifactType: 'application/spdx+json' });
+    const unknown = await referrers({ digest: digestOf(903) });
+    const bad = await Promise.all([
+      referrers({ digest: 'latest' }),
+      referrers({}),
+      referrers({ digest: digestOf(900), artifactType: 'spdx' }),
+      referrers({ digest: digestOf(900), extra: '1' }),
+    ]);
+    const noRegistry = await register(t, 'no-referrers', 'no_registry');
+    const unsupported = await get(
+      registryUrl(noRegistry, 'referrers', { repository: 'acme/app', digest: digestOf(900) }),
+    );
+    const malformed = await register(t, 'malformed-referrers', 'faulty_registry', { fault: 'malformed' });
+    const broken = await get(
+      registryUrl(malformed, 'referrers', { repository: 'acme/app', digest: digestOf(900) }),
+    );
+
+    const manifest = 'application/vnd.oci.image.manifest.v1+json';
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({
+      source: 'referrers_api',
+      items: [
+        { ...sbom, mediaType: manifest },
+        { ...signature, mediaType: manifest },
+      ],
+    });
+    expect(sboms.body.items.map((item: { digest: string }) => item.digest)).toEqual([sbom.digest]);
+    expect(unknown.status).toBe(404);
+    expect(bad.map((a) => a.status)).toEqual([400, 400, 400, 400]);
+    expect(unsupported.status).toBe(422);
+    expect(unsupported.body.error.message).toContain(
+      "provider 'no_registry' does not offer registry.referrers",
+    );
+    expect(broken.status).toBe(502);
+    expect(broken.body.error.message).toBe('the provider answered with a malformed referrer list');
+  });
+
   test('refuses with 422 registry_unsupported what the provider or integration cannot read', async () => {
     const noRegistry = await register(t, 'no-registry', 'no_registry');
     const partial = await register(t, 'partial', 'faulty_registry', { fault: 'crash' });
@@ -160,7 +212,6 @@ describe.each(targets)('registry API on $dialect', (target) => {
       get(registryUrl(partial, 'resolve', { repository: 'library/nginx', reference: 'latest' })),
       get(registryUrl(scm, 'repositories')),
     ]);
-
     expect(answers.map((a) => a.status)).toEqual([422, 422, 422, 422]);
     expect(answers.map((a) => a.body.error.code)).toEqual(Array(4).fill('registry_unsupported'));
     expect(answers[0]!.body.error.message).toBe(
@@ -387,6 +438,7 @@ describe.each(targets)('registry API on $dialect', (target) => {
         '/api/v1/integrations/{id}/registry/repositories',
         '/api/v1/integrations/{id}/registry/tags',
         '/api/v1/integrations/{id}/registry/resolve',
+        '/api/v1/integrations/{id}/registry/referrers',
       ]),
     );
     const tagsQuery = document.body.paths['/api/v1/integrations/{id}/registry/tags'].get.parameters;

@@ -1,7 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** The operations of the registry read API, as metrics and logs name them. */
-export const REGISTRY_OPERATIONS = ['list_repositories', 'list_tags', 'resolve'] as const;
+export const REGISTRY_OPERATIONS = ['list_repositories', 'list_tags', 'resolve', 'list_referrers'] as const;
 export type RegistryOperation = (typeof REGISTRY_OPERATIONS)[number];
 
 /** How a registry read ended, as the `status` label says it (a small fixed set). */
@@ -31,7 +31,7 @@ export function createRegistryMetrics(registry: Registry): RegistryMetrics {
   return {
     requests: new Counter({
       name: 'integrations_registry_requests_total',
-      help: 'Registry reads (list_repositories, list_tags, resolve), by provider and result status.',
+      help: 'Registry reads (list_repositories, list_tags, resolve, list_referrers), by provider and result status.',
       labelNames: ['provider', 'operation', 'status'],
       registers: [registry],
     }),

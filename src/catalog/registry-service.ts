@@ -14,6 +14,9 @@ import type {
   PageOf,
   PageOptions,
   PlatformManifest,
+  Referrer,
+  ReferrerList,
+  ReferrerOptions,
   RegistryConnector,
   ResolvedReference,
 } from '../plugins/contracts.js';
@@ -55,6 +58,20 @@ export interface RegistryReadService {
     repository: string,
     reference: string,
   ): Promise<ResolvedImage>;
+  /** The manifests that refer to `digest` (signatures, SBOMs, attestations), optionally of one artifact type. */
+  listReferrers(
+    principal: Principal,
+    integrationId: string,
+    repository: string,
+    digest: string,
+    options?: ReferrerOptions,
+  ): Promise<ReferrerListing>;
+}
+
+/** The referrers of a manifest, as the API returns them. */
+export interface ReferrerListing {
+  readonly items: Referrer[];
+  readonly source: ReferrerList['source'];
 }
 
 export interface RegistryReadServiceDeps {
@@ -73,6 +90,7 @@ const CAPABILITY: Readonly<Record<RegistryOperation, Capability>> = {
   list_repositories: 'registry.repositories',
   list_tags: 'registry.tags',
   resolve: 'registry.resolve',
+  list_referrers: 'registry.referrers',
 };
 
 /** The longest provider message kept in an error (they reach responses and logs). */
@@ -210,6 +228,23 @@ export function createRegistryReadService(deps: RegistryReadServiceDeps): Regist
         checkResolved,
       );
     },
+    listReferrers(principal, integrationId, repository, digest, options = {}) {
+      return read(
+        principal,
+        integrationId,
+        'list_referrers',
+        { repository, digest, artifactType: options.artifactType },
+        (connector) => {
+          if (!connector.listReferrers) throw malformed('registry connector without listReferrers');
+          return connector.listReferrers(
+            repository,
+            digest,
+            options.artifactType === undefined ? {} : { artifactType: options.artifactType },
+          );
+        },
+        checkReferrers,
+      );
+    },
   };
 }
 
@@ -288,6 +323,38 @@ function checkResolved(answer: unknown): ResolvedImage {
       ...(variant == null ? {} : { variant }),
     })),
   };
+}
+
+function checkReferrers(answer: unknown): ReferrerListing {
+  const list = answer as Partial<ReferrerList> | undefined;
+  if (list?.source !== 'referrers_api' && list?.source !== 'tag_schema') throw malformed('referrer list');
+  if (!Array.isArray(list.items) || !list.items.every(isReferrer)) throw malformed('referrer list');
+  return {
+    source: list.source,
+    items: list.items.map(({ digest, mediaType, size, artifactType, annotations }) => ({
+      digest,
+      mediaType,
+      size,
+      ...(artifactType == null ? {} : { artifactType }),
+      ...(annotations == null ? {} : { annotations: { ...annotations } }),
+    })),
+  };
+}
+
+function isReferrer(value: unknown): value is Referrer {
+  const referrer = value as Partial<Referrer> | null;
+  return (
+    typeof referrer?.digest === 'string' &&
+    typeof referrer.mediaType === 'string' &&
+    typeof referrer.size === 'number' &&
+    Number.isSafeInteger(referrer.size) &&
+    referrer.size >= 0 &&
+    (referrer.artifactType == null || typeof referrer.artifactType === 'string') &&
+    (referrer.annotations == null ||
+      (typeof referrer.annotations === 'object' &&
+        !Array.isArray(referrer.annotations) &&
+        Object.values(referrer.annotations).every((text) => typeof text === 'string')))
+  );
 }
 
 function isPlatform(value: unknown): value is PlatformManifest {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { RegistryPage, ResolvedImage } from '../catalog/registry-service.js';
-import { isReference, isRepositoryName } from '../core/registry-names.js';
+import type { ReferrerListing, RegistryPage, ResolvedImage } from '../catalog/registry-service.js';
+import { isDigest, isReference, isRepositoryName, MEDIA_TYPE } from '../core/registry-names.js';
 import { type ApiClient, createApiClient } from './client.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { integrationId } from './find-integration.js';
@@ -69,7 +69,7 @@ async function readPages(
   }
 }
 
-/** `integrations registry repositories|tags|resolve`: reading a container registry through an integration. */
+/** `integrations registry repositories|tags|resolve|referrers`: reading a container registry through an integration. */
 export function registerRegistryCommands(program: Command): void {
   const globals = () => program.opts<GlobalOptions>();
   const client = () => createApiClient({ url: globals().url, token: globals().token });
@@ -95,7 +95,9 @@ export function registerRegistryCommands(program: Command): void {
 
   const registry = program
     .command('registry')
-    .description('read the container registry of a registry integration: repositories, tags, digests');
+    .description(
+      'read the container registry of a registry integration: repositories, tags, digests, referrers',
+    );
 
   pageOptions(
     registry
@@ -159,6 +161,53 @@ export function registerRegistryCommands(program: Command): void {
       );
       print(body, () => describeResolved(body));
     });
+
+  registry
+    .command('referrers')
+    .description("list a manifest's referrers: its signatures, SBOMs and attestations")
+    .argument('<name-or-id>', 'the registry integration')
+    .argument('<repository>', 'e.g. library/nginx')
+    .argument('<digest>', 'the manifest, sha256:<64 hex> (integrations registry resolve gives it)')
+    .option('--artifact-type <media-type>', 'only referrers of this type, e.g. application/spdx+json')
+    .action(
+      async (idOrName: string, repository: string, digest: string, flags: { artifactType?: string }) => {
+        checkRepository(repository);
+        if (!isDigest(digest)) {
+          throw new CliError(
+            `'${digest}' is not a digest: sha256:<64 lowercase hex> or sha512:<128 lowercase hex>`,
+            EXIT.usage,
+          );
+        }
+        if (flags.artifactType !== undefined && !MEDIA_TYPE.test(flags.artifactType)) {
+          throw new CliError(
+            `--artifact-type '${flags.artifactType}' is not a media type (type/subtype, e.g. application/spdx+json)`,
+            EXIT.usage,
+          );
+        }
+        const api = client();
+        const id = await integrationId(api, idOrName);
+        const query = new URLSearchParams({ repository, digest });
+        if (flags.artifactType !== undefined) query.set('artifactType', flags.artifactType);
+        const { body } = await api.get<ReferrerListing>(
+          `/api/v1/integrations/${id}/registry/referrers?${query}`,
+        );
+        print(body, () => describeReferrers(body));
+      },
+    );
+}
+
+function describeReferrers(list: ReferrerListing): string {
+  const table =
+    list.items.length === 0
+      ? 'no referrers\n'
+      : renderTable(
+          ['ARTIFACT TYPE', 'DIGEST', 'SIZE'],
+          list.items.map((item) => [item.artifactType ?? item.mediaType, item.digest, String(item.size)]),
+        );
+  // On a registry without the referrers API the list is what pushing clients kept up to date.
+  return list.source === 'tag_schema'
+    ? `${table}(from the digest's referrers tag: the registry has no referrers API)\n`
+    : table;
 }
 
 function describeResolved(resolved: ResolvedImage): string {

@@ -37,6 +37,29 @@ export const REFERENCE_PATTERN =
 /** Matches a reference: a tag or a digest. */
 export const REFERENCE: RegExp = new RegExp(REFERENCE_PATTERN);
 
+/**
+ * Source of a media type's grammar (RFC 6838 `type/subtype`, no parameters), anchored: what an OCI
+ * descriptor's `mediaType` and `artifactType` hold, e.g. `application/spdx+json`.
+ */
+export const MEDIA_TYPE_PATTERN =
+  '^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$';
+/** Matches a media type. */
+export const MEDIA_TYPE: RegExp = new RegExp(MEDIA_TYPE_PATTERN);
+
+/**
+ * The referrers tag of a digest (OCI distribution specification, "Referrers Tag Schema"): where a
+ * client keeps the list of a manifest's referrers on a registry without the referrers API.
+ *
+ * @example
+ * referrersTag(`sha256:${'a'.repeat(64)}`); // 'sha256-aaaa…' (64 a)
+ */
+export function referrersTag(digest: string): string {
+  const colon = digest.indexOf(':');
+  const algorithm = digest.slice(0, colon).slice(0, 32);
+  const encoded = digest.slice(colon + 1).slice(0, 64);
+  return `${algorithm}-${encoded}`.replace(/[^a-zA-Z0-9._-]/g, '-');
+}
+
 /** Whether `value` is a valid repository name (grammar and length). */
 export function isRepositoryName(value: string): boolean {
   return value.length <= REPOSITORY_NAME_MAX_LENGTH && REPOSITORY_NAME.test(value);

@@ -29,6 +29,7 @@ export const CAPABILITIES = [
   'registry.repositories',
   'registry.tags',
   'registry.resolve',
+  'registry.referrers',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -312,12 +313,41 @@ export interface ResolvedReference {
   readonly platforms?: readonly PlatformManifest[];
 }
 
+/**
+ * A manifest that refers to another through its `subject` (OCI image specification 1.1): a signature,
+ * an SBOM, a provenance attestation, a scan report attached to an image.
+ */
+export interface Referrer {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+  /** What the artifact is, e.g. `application/spdx+json`, `application/vnd.dev.cosign.artifact.sig.v1+json`. */
+  readonly artifactType?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface ReferrerList {
+  readonly items: readonly Referrer[];
+  /**
+   * Where the list came from: the registry's referrers API, or (a registry without it) the index that
+   * clients keep at the digest's referrers tag, which is only as complete as the clients that pushed kept it.
+   */
+  readonly source: 'referrers_api' | 'tag_schema';
+}
+
+export interface ReferrerOptions {
+  /** Only artifacts of this type. */
+  readonly artifactType?: string;
+}
+
 /** Reading a container registry. */
 export interface RegistryConnector {
   listRepositories(options?: PageOptions): Promise<PageOf<string>>;
   listTags(repository: string, options?: PageOptions): Promise<PageOf<string>>;
   /** Resolves a tag or digest to the manifest digest and media type. */
   resolveReference(repository: string, reference: string): Promise<ResolvedReference>;
+  /** The manifests whose `subject` is `digest` (capability `registry.referrers`). */
+  listReferrers?(repository: string, digest: string, options?: ReferrerOptions): Promise<ReferrerList>;
 }
 
 /**

@@ -45,6 +45,12 @@ export {
   pushImage,
 } from './registry/images.js';
 export {
+  OCI_EMPTY,
+  type PushedReferrer,
+  type PushReferrerOptions,
+  pushReferrer,
+} from './registry/referrers.js';
+export {
   type AccountCheck,
   decodeToken,
   type TokenAccess,

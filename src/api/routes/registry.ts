@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
+  DIGEST_PATTERN,
+  MEDIA_TYPE_PATTERN,
   REFERENCE_PATTERN,
   REPOSITORY_NAME_MAX_LENGTH,
   REPOSITORY_NAME_PATTERN,
@@ -53,6 +55,27 @@ const ResolveQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const ReferrersQuery = Type.Object(
+  {
+    repository: RepositorySchema,
+    digest: Type.String({
+      maxLength: 135,
+      pattern: DIGEST_PATTERN,
+      description:
+        'The manifest whose referrers to list: `sha256:` + 64 or `sha512:` + 128 lowercase hex digits.',
+    }),
+    artifactType: Type.Optional(
+      Type.String({
+        maxLength: 255,
+        pattern: MEDIA_TYPE_PATTERN,
+        description: 'Only referrers of this artifact type (a media type).',
+        examples: ['application/spdx+json', 'application/vnd.dev.cosign.artifact.sig.v1+json'],
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const NamePageSchema = Type.Object({
   items: Type.Array(Type.String()),
   nextCursor: Type.Optional(
@@ -75,6 +98,23 @@ const ResolvedReferenceSchema = Type.Object({
   ),
 });
 
+const ReferrerListSchema = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      digest: Type.String(),
+      mediaType: Type.String({ examples: ['application/vnd.oci.image.manifest.v1+json'] }),
+      size: Type.Integer({ minimum: 0 }),
+      artifactType: Type.Optional(Type.String({ examples: ['application/spdx+json'] })),
+      annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+    }),
+  ),
+  source: Type.Union([Type.Literal('referrers_api'), Type.Literal('tag_schema')], {
+    description:
+      "`referrers_api`: the registry's referrers API. `tag_schema`: a registry without it; the index kept at the " +
+      "digest's referrers tag (`sha256-<hex>`) by the clients that pushed, only as complete as they kept it.",
+  }),
+});
+
 const failures = errorResponses(400, 401, 403, 404, 422, 502, 503);
 const unsupported =
   'A provider without the registry ability, or an integration that is not of type `registry`, is a 422 ' +
@@ -83,7 +123,7 @@ const unsupported =
 
 /**
  * Reading a container registry through an integration: `GET /integrations/{id}/registry/repositories`,
- * `…/registry/tags` and `…/registry/resolve`. Input is checked against the distribution grammar here, before
+ * `…/registry/tags`, `…/registry/resolve` and `…/registry/referrers`. Input is checked against the distribution grammar here, before
  * the catalog is asked anything.
  */
 export function registryRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
@@ -151,6 +191,33 @@ export function registryRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
           request.params.id,
           request.query.repository,
           request.query.reference,
+        ),
+    );
+
+    app.get(
+      '/integrations/:id/registry/referrers',
+      {
+        config: { scope: 'integrations:read' },
+        schema: {
+          tags,
+          summary: 'List the referrers of a manifest: its signatures, SBOMs and attestations',
+          description:
+            'The manifests whose `subject` is the digest (OCI 1.1), with their artifact types and annotations, all ' +
+            "pages at once. From the registry's referrers API, or on a registry without it from the digest's " +
+            `referrers tag (\`source\` says which). ${unsupported}`,
+          security,
+          params: IdParams,
+          querystring: ReferrersQuery,
+          response: { 200: ReferrerListSchema, ...failures },
+        },
+      },
+      async (request) =>
+        registryReads.listReferrers(
+          request.principal,
+          request.params.id,
+          request.query.repository,
+          request.query.digest,
+          request.query.artifactType === undefined ? {} : { artifactType: request.query.artifactType },
         ),
     );
   };

@@ -38,6 +38,7 @@ export function createHarborPlugin(options: HarborPluginOptions = {}): Connector
       'registry.repositories',
       'registry.tags',
       'registry.resolve',
+      'registry.referrers',
     ],
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>

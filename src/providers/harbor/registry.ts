@@ -21,6 +21,10 @@ export function createHarborRegistryConnector(
       splitRepository(repository);
       return createRegistryConnector(registry).resolveReference(repository, reference);
     },
+    async listReferrers(repository, digest, options) {
+      splitRepository(repository);
+      return createRegistryConnector(registry).listReferrers(repository, digest, options);
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { PolicySchema } from '../../annotations/policy.js';
+import { DIGEST_PATTERN, MEDIA_TYPE_PATTERN } from '../../core/registry-names.js';
 import { StringEnum } from '../../core/string-enum.js';
 
 /** Settings of the in-memory provider: everything it does is scripted here. */
@@ -57,6 +58,33 @@ export const InMemoryConfigSchema = Type.Object(
               {
                 maxItems: 100,
                 description: 'For an image index (give its mediaType too): the platforms it points to.',
+              },
+            ),
+          ),
+          referrers: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  digest: Type.String({ pattern: DIGEST_PATTERN }),
+                  artifactType: Type.String({ pattern: MEDIA_TYPE_PATTERN, maxLength: 255 }),
+                  mediaType: Type.String({
+                    pattern: MEDIA_TYPE_PATTERN,
+                    maxLength: 255,
+                    default: 'application/vnd.oci.image.manifest.v1+json',
+                  }),
+                  size: Type.Integer({ minimum: 0, default: 0 }),
+                  annotations: Type.Optional(
+                    Type.Record(Type.String({ maxLength: 255 }), Type.String({ maxLength: 4096 }), {
+                      maxProperties: 64,
+                    }),
+                  ),
+                },
+                { additionalProperties: false },
+              ),
+              {
+                maxItems: 100,
+                description:
+                  'Manifests whose subject is this image (signatures, SBOMs), served as its referrers.',
               },
             ),
           ),

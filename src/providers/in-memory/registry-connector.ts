@@ -4,10 +4,11 @@ import type { InMemoryConfig } from './config.js';
 
 /**
  * A registry serving the images listed in the integration's config, with cursor paging. An image with
- * `platforms` is an index and resolves with them. `config.registryFailure` makes every read throw the
+ * `platforms` is an index and resolves with them; an image's `referrers` are what its digest's
+ * referrers are, as a registry with the referrers API lists them. `config.registryFailure` makes every read throw the
  * `UpstreamError` a real registry's failure would (transient: down; permanent: credentials refused).
  */
-export function createInMemoryRegistry(config: InMemoryConfig): RegistryConnector {
+export function createInMemoryRegistry(config: InMemoryConfig): Required<RegistryConnector> {
   const images = config.images;
   const failIfScripted = () => {
     if (config.registryFailure === 'transient') {
@@ -44,6 +45,20 @@ export function createInMemoryRegistry(config: InMemoryConfig): RegistryConnecto
         mediaType: image.mediaType,
         ...(image.platforms ? { platforms: image.platforms.map((platform) => ({ ...platform })) } : {}),
       };
+    },
+    async listReferrers(repository, digest, options = {}) {
+      failIfScripted();
+      const known = images.filter((image) => image.repository === repository);
+      if (known.length === 0) throw new NotFoundError('repository', repository);
+      const image = known.find((candidate) => candidate.digest === digest);
+      if (!image) throw new NotFoundError('image', `${repository}@${digest}`);
+      const items = (image.referrers ?? [])
+        .filter((referrer) => !options.artifactType || referrer.artifactType === options.artifactType)
+        .map((referrer) => ({
+          ...referrer,
+          ...(referrer.annotations ? { annotations: { ...referrer.annotations } } : {}),
+        }));
+      return { items, source: 'referrers_api' };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError, NotFoundError, UpstreamError } from '../../core/errors.js';
-import { DIGEST, isRepositoryName, isTag } from '../../core/registry-names.js';
+import { DIGEST, isTag } from '../../core/registry-names.js';
 import { type HttpResponse, nextLink } from '../../net/index.js';
 import type {
   PageOf,
@@ -10,20 +10,11 @@ import type {
   ResolvedReference,
 } from '../../plugins/contracts.js';
 import { describeAnswer, RegistryAuthError, RegistryProtocolError, registryErrorsOf } from './errors.js';
+import { listReferrers } from './referrers.js';
 import type { RegistrySession } from './session.js';
+import { checkRepository, jsonOf, MANIFEST_ACCEPT, MEDIA_TYPES, pull } from './wire.js';
 import type { Scope } from './www-authenticate.js';
 
-/** Manifest media types, newest first; all are sent, or distribution 2.8 answers 404 for OCI ones. */
-export const MEDIA_TYPES = {
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
-  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
-} as const;
-
-const ACCEPT = Object.values(MEDIA_TYPES).join(', ');
 const INDEX_TYPES: ReadonlySet<string> = new Set([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList]);
 const MANIFEST_TYPES: ReadonlySet<string> = new Set(Object.values(MEDIA_TYPES));
 /** The OCI distribution specification's limit for a manifest a registry must accept. */
@@ -32,10 +23,11 @@ const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
 const CATALOG: Scope = { type: 'registry', name: 'catalog', actions: ['*'] };
-const pull = (repository: string): Scope => ({ type: 'repository', name: repository, actions: ['pull'] });
+
+export { MEDIA_TYPES } from './wire.js';
 
 /** The registry reader of the `oci` provider: the distribution API's catalog, tags and manifests. */
-export function createRegistryConnector(session: () => RegistrySession): RegistryConnector {
+export function createRegistryConnector(session: () => RegistrySession): Required<RegistryConnector> {
   return {
     async listRepositories(options = {}) {
       const current = session();
@@ -49,6 +41,8 @@ export function createRegistryConnector(session: () => RegistrySession): Registr
     },
     listTags: async (repository, options = {}) => listTags(session(), repository, options),
     resolveReference: async (repository, reference) => resolveReference(session(), repository, reference),
+    listReferrers: async (repository, digest, options = {}) =>
+      listReferrers(session(), repository, digest, options),
   };
 }
 
@@ -128,7 +122,7 @@ async function resolveReference(
     throw InvalidInputError.field('reference', 'must be a tag or a digest (sha256:<64 hex>)');
   const request = {
     path: `${repository}/manifests/${reference}`,
-    accept: ACCEPT,
+    accept: MANIFEST_ACCEPT,
     scope: pull(repository),
     okStatuses: [404],
   };
@@ -262,22 +256,6 @@ function pageOf(all: readonly string[], options: PageOptions): PageOf<string> {
   if (start === -1) return { items: [] };
   const items = all.slice(start, start + size);
   return start + size < all.length ? { items, nextCursor: items.at(-1)! } : { items };
-}
-
-function checkRepository(repository: string): void {
-  if (!isRepositoryName(repository))
-    throw InvalidInputError.field(
-      'repository',
-      'must be a repository name as registries know them (lower case, e.g. acme/app)',
-    );
-}
-
-function jsonOf(response: HttpResponse, what: string): unknown {
-  try {
-    return response.json();
-  } catch {
-    throw new RegistryProtocolError(`${what} did not answer JSON (HTTP ${response.status})`);
-  }
 }
 
 /** A list of strings; `null` (some registries' empty list) is empty. */

@@ -34,6 +34,7 @@ export function createOciPlugin(options: OciPluginOptions = {}): ConnectorPlugin
       'registry.repositories',
       'registry.tags',
       'registry.resolve',
+      'registry.referrers',
     ],
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
