@@ -1,3 +1,6 @@
+import { createAcrPlugin } from '../providers/acr/plugin.js';
+import { createEcrPlugin } from '../providers/ecr/plugin.js';
+import { createGcrPlugin } from '../providers/gcr/plugin.js';
 import { createGitHubAppPlugin } from '../providers/github-app/plugin.js';
 import { createGitLabPlugin } from '../providers/gitlab/plugin.js';
 import { createHarborPlugin } from '../providers/harbor/plugin.js';
@@ -16,8 +19,20 @@ export function builtinPlugins(): ConnectorPlugin[] {
     asConnectorPlugin(createGitLabPlugin()),
     asConnectorPlugin(createHarborPlugin()),
     asConnectorPlugin(createOciPlugin()),
+    asConnectorPlugin(createEcrPlugin()),
+    asConnectorPlugin(createGcrPlugin()),
+    asConnectorPlugin(createAcrPlugin()),
   ];
 }
 
 /** The provider folders the list above covers, checked against `src/providers/*` by a test. */
-export const BUILTIN_PROVIDER_FOLDERS = ['in-memory', 'github-app', 'gitlab', 'harbor', 'oci'] as const;
+export const BUILTIN_PROVIDER_FOLDERS = [
+  'in-memory',
+  'github-app',
+  'gitlab',
+  'harbor',
+  'oci',
+  'ecr',
+  'gcr',
+  'acr',
+] as const;

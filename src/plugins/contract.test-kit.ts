@@ -27,6 +27,7 @@ export const CONTRACT_CASES = [
   'creates check runs',
   'classifies SCM failures without throwing',
   'reads the registry',
+  'lists the referrers of an image when it says it can',
 ] as const;
 export type ContractCase = (typeof CONTRACT_CASES)[number];
 
@@ -309,6 +310,31 @@ export function runConnectorContract(name: string, subject: ContractSubject): vo
         expect(resolved.mediaType).toMatch(/^application\/vnd\./);
       },
       offers('registry.'),
+    );
+
+    contractCase(
+      'lists the referrers of an image when it says it can',
+      async () => {
+        const connector = env.plugin.registry?.(context('working'));
+        const image = env.registryImage;
+        if (!connector?.listReferrers || !image)
+          throw new Error(
+            `${name} offers registry.referrers: implement listReferrers and give registryImage`,
+          );
+
+        const all = await connector.listReferrers(image.repository, image.digest);
+        const none = await connector.listReferrers(image.repository, image.digest, {
+          artifactType: 'application/vnd.contract.none',
+        });
+
+        expect(['referrers_api', 'tag_schema']).toContain(all.source);
+        for (const referrer of all.items) {
+          expect(referrer.digest).toMatch(/^sha(256|512):[a-f0-9]+$/);
+          expect(Number.isSafeInteger(referrer.size)).toBe(true);
+        }
+        expect(none.items).toEqual([]);
+      },
+      offers('registry.referrers'),
     );
   });
 }

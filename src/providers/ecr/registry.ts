@@ -1,0 +1,96 @@
+import { InvalidInputError } from '../../core/errors.js';
+import type { PageOf, PageOptions, RegistryConnector } from '../../plugins/contracts.js';
+import { createRegistryConnector, RegistryAuthError } from '../oci/index.js';
+import { describeRepositories, MAX_DESCRIBE_RESULTS } from './ecr-api.js';
+import type { EcrOperation } from './exchange.js';
+
+/**
+ * The registry reader of the `ecr` provider. Repositories come from ECR's own API
+ * (`DescribeRepositories`, which needs `ecr:DescribeRepositories`), or, when the key may not call it,
+ * from `config.repositories`; with only a registry login (no AWS keys) from the registry's catalog as
+ * `oci` reads it. Tags and manifests come from the registry's `/v2/` through the `oci` provider, with
+ * the login `GetAuthorizationToken` made (reused across operations until shortly before it expires).
+ */
+
+const DEFAULT_PAGE_SIZE = 100;
+
+export function createEcrRegistryConnector(operation: () => EcrOperation): RegistryConnector {
+  const oci = () => createRegistryConnector(() => operation().session());
+  return {
+    listRepositories: async (options = {}) => listRepositories(operation(), options),
+    listTags: async (repository, options = {}) => oci().listTags(repository, options),
+    resolveReference: async (repository, reference) => oci().resolveReference(repository, reference),
+    listReferrers: async (repository, digest, options) => oci().listReferrers(repository, digest, options),
+  };
+}
+
+async function listRepositories(op: EcrOperation, options: PageOptions): Promise<PageOf<string>> {
+  const size = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_DESCRIBE_RESULTS)
+    throw InvalidInputError.field('pageSize', `must be an integer from 1 to ${MAX_DESCRIBE_RESULTS}`);
+  const { credentials } = op.context;
+  const configured = [...(op.context.integration.config.repositories ?? [])].sort();
+  // No AWS keys (anonymous, or a login alone): the registry's catalog, with its own cursors.
+  if (!credentials.configured || op.keys.credentialOf(await credentials.get()).kind === 'login')
+    return createRegistryConnector(() => op.session()).listRepositories(options);
+  const cursor = readCursor(options.cursor);
+  if (cursor?.k === 'configured') return configuredPage(configured, size, cursor.t);
+  try {
+    const page = await credentials.withRetry(
+      async (resolved) => {
+        const { keys } = await op.keys.keysOf(resolved);
+        return describeRepositories(op.context, op.endpoints(), keys, {
+          maxResults: size,
+          ...(cursor ? { nextToken: cursor.t } : {}),
+        });
+      },
+      { isRejected: (error) => error instanceof RegistryAuthError && error.reason === 'refused' },
+    );
+    return {
+      items: page.names,
+      ...(page.nextToken !== undefined
+        ? { nextCursor: writeCursor({ k: 'describe', t: page.nextToken }) }
+        : {}),
+    };
+  } catch (error) {
+    // The key may pull but not list: the configured repositories stand in, as with `oci`'s catalog.
+    const notGranted = error instanceof RegistryAuthError && error.reason === 'not_granted';
+    if (!notGranted || configured.length === 0 || cursor) throw error;
+    return configuredPage(configured, size, undefined);
+  }
+}
+
+interface Cursor {
+  /** `describe`: ECR's nextToken; `configured`: the last name given from config.repositories. */
+  readonly k: 'describe' | 'configured';
+  readonly t: string;
+}
+
+function configuredPage(all: readonly string[], size: number, after: string | undefined): PageOf<string> {
+  const rest = after === undefined ? all : all.filter((name) => name > after);
+  const items = rest.slice(0, size);
+  return rest.length > size
+    ? { items, nextCursor: writeCursor({ k: 'configured', t: items.at(-1)! }) }
+    : { items };
+}
+
+const writeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+const badCursor = () => InvalidInputError.field('cursor', 'is not a cursor this listing gave');
+
+function readCursor(raw: string | undefined): Cursor | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: Partial<Cursor> | null;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor> | null;
+  } catch {
+    throw badCursor();
+  }
+  if (
+    !parsed ||
+    (parsed.k !== 'describe' && parsed.k !== 'configured') ||
+    typeof parsed.t !== 'string' ||
+    parsed.t === ''
+  )
+    throw badCursor();
+  return { k: parsed.k, t: parsed.t };
+}
