@@ -33,6 +33,16 @@ export const CAPABILITIES = [
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
+/** What a container registry provider offers when it reads everything a registry holds. */
+export const REGISTRY_CAPABILITIES: readonly Capability[] = [
+  'test_connection',
+  'health_check',
+  'registry.repositories',
+  'registry.tags',
+  'registry.resolve',
+  'registry.referrers',
+];
+
 /** The saved (or about to be saved) registration a plugin works on. Never holds a plaintext secret. */
 export interface IntegrationConfig<TConfig = Record<string, unknown>> {
   readonly id: string | null;

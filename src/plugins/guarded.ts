@@ -1,4 +1,5 @@
 import type {
+  ConnectionCheck,
   HealthCheckResult,
   PluginContext,
   ScmOperationResult,
@@ -18,6 +19,19 @@ export interface FailureDescription {
   readonly isTransient: boolean;
   /** Nothing was sent: the service runs offline. */
   readonly offline: boolean;
+}
+
+/**
+ * A connection test's result from its checks: failed at the first check that did not pass (its name
+ * and message, so the user sees which step to fix), else successful with `connected`.
+ */
+export function connectionResult(checks: ConnectionCheck[], connected: string): TestConnectionResult {
+  const failed = checks.find((check) => !check.ok);
+  return {
+    success: failed === undefined,
+    message: failed ? `${failed.name}: ${failed.message}` : connected,
+    checks,
+  };
 }
 
 /** A connection test that fails as a result (step `endpoint`) instead of throwing. */

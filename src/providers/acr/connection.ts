@@ -1,4 +1,5 @@
 import type { ConnectionCheck, PluginContext, TestConnectionResult } from '../../plugins/contracts.js';
+import { connectionResult } from '../../plugins/guarded.js';
 import { testConnection as ociTest } from '../oci/connection.js';
 import {
   createSession,
@@ -28,16 +29,7 @@ export async function testConnection(
 ): Promise<TestConnectionResult> {
   const settings = readAcrSettings(context.integration.endpoint, context.integration.config);
   const checks: ConnectionCheck[] = [];
-  const done = (): TestConnectionResult => {
-    const failed = checks.find((check) => !check.ok);
-    return {
-      success: failed === undefined,
-      message: failed
-        ? `${failed.name}: ${failed.message}`
-        : `connected to Azure Container Registry at ${settings.service}`,
-      checks,
-    };
-  };
+  const done = () => connectionResult(checks, `connected to Azure Container Registry at ${settings.service}`);
   const step = async <T>(name: string, run: () => Promise<T>, say: (value: T) => string) => {
     try {
       const value = await run();

@@ -1,4 +1,4 @@
-import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
+import { type ConnectorPlugin, type PluginContext, REGISTRY_CAPABILITIES } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { checkHealth } from '../oci/connection.js';
 import {
@@ -39,14 +39,7 @@ export function createAcrPlugin(options: AcrPluginOptions = {}): ConnectorPlugin
     displayName: 'Azure Container Registry',
     types: ['registry'],
     configSchema: AcrConfigSchema,
-    capabilities: [
-      'test_connection',
-      'health_check',
-      'registry.repositories',
-      'registry.tags',
-      'registry.resolve',
-      'registry.referrers',
-    ],
+    capabilities: REGISTRY_CAPABILITIES,
     checkAvailability: () => ({ available: true }),
     testConnection: (context) => guardedTest(() => testConnection(context, now), describeFailure),
     checkHealth: (context) =>

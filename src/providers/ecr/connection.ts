@@ -1,6 +1,7 @@
 import { UpstreamError } from '../../core/errors.js';
 import { HttpError } from '../../net/index.js';
 import type { ConnectionCheck, HealthCheckResult, TestConnectionResult } from '../../plugins/contracts.js';
+import { connectionResult } from '../../plugins/guarded.js';
 import { checkHealth as checkRegistry } from '../oci/connection.js';
 import {
   createRegistryConnector,
@@ -23,16 +24,7 @@ import { type EcrOperation, primed } from './exchange.js';
 export async function testConnection(op: EcrOperation): Promise<TestConnectionResult> {
   const endpoints = op.endpoints();
   const checks: ConnectionCheck[] = [];
-  const done = (): TestConnectionResult => {
-    const failed = checks.find((check) => !check.ok);
-    return {
-      success: failed === undefined,
-      message: failed
-        ? `${failed.name}: ${failed.message}`
-        : `connected to ECR at ${endpoints.registryBase.host}`,
-      checks,
-    };
-  };
+  const done = () => connectionResult(checks, `connected to ECR at ${endpoints.registryBase.host}`);
   const step = async (name: string, run: () => Promise<string>, hint?: (error: unknown) => string) => {
     try {
       checks.push({ name, ok: true, message: await run() });

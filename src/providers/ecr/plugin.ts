@@ -1,4 +1,4 @@
-import type { ConnectorPlugin } from '../../plugins/contracts.js';
+import { type ConnectorPlugin, REGISTRY_CAPABILITIES } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { describeFailure } from '../oci/index.js';
 import { createEcrShared } from './aws-keys.js';
@@ -30,14 +30,7 @@ export function createEcrPlugin(options: EcrPluginOptions = {}): ConnectorPlugin
     displayName: 'Amazon ECR',
     types: ['registry'],
     configSchema: EcrConfigSchema,
-    capabilities: [
-      'test_connection',
-      'health_check',
-      'registry.repositories',
-      'registry.tags',
-      'registry.resolve',
-      'registry.referrers',
-    ],
+    capabilities: REGISTRY_CAPABILITIES,
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
       guardedTest(() => testConnection(createOperation(context, shared)), describeFailure),

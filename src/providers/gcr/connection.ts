@@ -5,6 +5,7 @@ import type {
   PluginContext,
   TestConnectionResult,
 } from '../../plugins/contracts.js';
+import { connectionResult } from '../../plugins/guarded.js';
 import { checkHealth as checkOciHealth, testConnection as testOciConnection } from '../oci/connection.js';
 import {
   describeFailure,
@@ -33,16 +34,14 @@ export async function testConnection(
   const checks: ConnectionCheck[] = [];
   let registry: GoogleRegistry | undefined;
   let credential: GoogleCredential | undefined;
-  const done = (): TestConnectionResult => {
-    const failed = checks.find((check) => !check.ok);
-    return {
-      success: failed === undefined,
-      message: failed
-        ? `${failed.name}: ${failed.message}`
-        : `connected to ${describeRegistry(registry!)} as ${describeCredential(credential!)}`,
+  // Both are known once every step has passed, the only time the success message is read.
+  const done = () =>
+    connectionResult(
       checks,
-    };
-  };
+      registry && credential
+        ? `connected to ${describeRegistry(registry)} as ${describeCredential(credential)}`
+        : 'connected',
+    );
   const step = async (name: string, run: () => Promise<string> | string): Promise<boolean> => {
     try {
       checks.push({ name, ok: true, message: await run() });

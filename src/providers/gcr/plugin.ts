@@ -1,5 +1,5 @@
 import { UnprocessableError } from '../../core/errors.js';
-import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
+import { type ConnectorPlugin, type PluginContext, REGISTRY_CAPABILITIES } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import {
   createSession,
@@ -46,14 +46,7 @@ export function createGcrPlugin(options: GcrPluginOptions = {}): ConnectorPlugin
     displayName: 'Google Artifact Registry / Container Registry',
     types: ['registry'],
     configSchema: GcrConfigSchema,
-    capabilities: [
-      'test_connection',
-      'health_check',
-      'registry.repositories',
-      'registry.tags',
-      'registry.resolve',
-      'registry.referrers',
-    ],
+    capabilities: REGISTRY_CAPABILITIES,
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
       guardedTest(

@@ -1,4 +1,5 @@
 import type { ConnectionCheck, HealthCheckResult, TestConnectionResult } from '../../plugins/contracts.js';
+import { connectionResult } from '../../plugins/guarded.js';
 import { describeFailure, statusOf } from './errors.js';
 import { parse, RateLimitSchema, RepositorySchema } from './responses.js';
 import { versionCheck } from './server-version.js';
@@ -24,15 +25,8 @@ function grants(permissions: Readonly<Record<string, string>>, needed: string): 
   return granted === 'write' || granted === 'admin' || (granted === 'read' && level === 'read');
 }
 
-function summary(checks: readonly ConnectionCheck[]): TestConnectionResult {
-  const failed = checks.find((check) => !check.ok);
-  return {
-    success: failed === undefined,
-    message: failed
-      ? `${failed.name}: ${failed.message}`
-      : 'the GitHub App can post checks, statuses and comments',
-    checks,
-  };
+function summary(checks: ConnectionCheck[]): TestConnectionResult {
+  return connectionResult(checks, 'the GitHub App can post checks, statuses and comments');
 }
 
 /** The installation to test: configured, or the one on the first configured repository. */

@@ -1,5 +1,6 @@
 import type { HttpResponse } from '../../net/index.js';
 import type { ConnectionCheck, HealthCheckResult, TestConnectionResult } from '../../plugins/contracts.js';
+import { connectionResult } from '../../plugins/guarded.js';
 import { describeFailure, statusOf } from './errors.js';
 import { ProjectSchema, parse, TokenSelfSchema, VersionSchema } from './responses.js';
 import type { GitLabSession } from './session.js';
@@ -32,14 +33,7 @@ const ROLES: Readonly<Record<number, string>> = {
  */
 export async function testConnection(session: GitLabSession, now: Date): Promise<TestConnectionResult> {
   const checks: ConnectionCheck[] = [];
-  const done = (): TestConnectionResult => {
-    const failed = checks.find((check) => !check.ok);
-    return {
-      success: failed === undefined,
-      message: failed ? `${failed.name}: ${failed.message}` : `connected to GitLab at ${session.urls.web}`,
-      checks,
-    };
-  };
+  const done = () => connectionResult(checks, `connected to GitLab at ${session.urls.web}`);
 
   let probe: HttpResponse;
   try {

@@ -1,4 +1,5 @@
 import type { ConnectionCheck, TestConnectionResult } from '../../plugins/contracts.js';
+import { connectionResult } from '../../plugins/guarded.js';
 import { describeFailure, type RegistrySession } from '../oci/index.js';
 import { type HarborApi, jsonOf } from './api.js';
 import { HEALTH_TIMEOUT_MS, readComponents } from './health.js';
@@ -17,14 +18,7 @@ export async function testConnection(
   registry: () => RegistrySession,
 ): Promise<TestConnectionResult> {
   const checks: ConnectionCheck[] = [];
-  const done = (): TestConnectionResult => {
-    const failed = checks.find((check) => !check.ok);
-    return {
-      success: failed === undefined,
-      message: failed ? `${failed.name}: ${failed.message}` : `connected to Harbor at ${api.base.host}`,
-      checks,
-    };
-  };
+  const done = () => connectionResult(checks, `connected to Harbor at ${api.base.host}`);
   const step = async (name: string, run: () => Promise<string>): Promise<boolean> => {
     try {
       checks.push({ name, ok: true, message: await run() });

@@ -1,4 +1,4 @@
-import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
+import { type ConnectorPlugin, type PluginContext, REGISTRY_CAPABILITIES } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { createSession, createSharedState, describeFailure, type OciConfig } from '../oci/index.js';
 import { createHarborApi, harborUrlsOf } from './api.js';
@@ -32,14 +32,7 @@ export function createHarborPlugin(options: HarborPluginOptions = {}): Connector
     displayName: 'Harbor 2.x',
     types: ['registry'],
     configSchema: HarborConfigSchema,
-    capabilities: [
-      'test_connection',
-      'health_check',
-      'registry.repositories',
-      'registry.tags',
-      'registry.resolve',
-      'registry.referrers',
-    ],
+    capabilities: REGISTRY_CAPABILITIES,
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
       guardedTest(() => testConnection(createHarborApi(context), registry(context)), describeFailure),

@@ -1,5 +1,6 @@
 import type { HttpResponse } from '../../net/index.js';
 import type { ConnectionCheck, HealthCheckResult, TestConnectionResult } from '../../plugins/contracts.js';
+import { connectionResult } from '../../plugins/guarded.js';
 import { catalogRefused, createRegistryConnector, readCatalog } from './client.js';
 import { describeFailure } from './errors.js';
 import type { RegistrySession } from './session.js';
@@ -15,16 +16,7 @@ export const MAX_TESTED_REPOSITORIES = 10;
  */
 export async function testConnection(session: RegistrySession): Promise<TestConnectionResult> {
   const checks: ConnectionCheck[] = [];
-  const done = (): TestConnectionResult => {
-    const failed = checks.find((check) => !check.ok);
-    return {
-      success: failed === undefined,
-      message: failed
-        ? `${failed.name}: ${failed.message}`
-        : `connected to the registry at ${session.base.host}`,
-      checks,
-    };
-  };
+  const done = () => connectionResult(checks, `connected to the registry at ${session.base.host}`);
 
   let probe: HttpResponse;
   try {

@@ -1,4 +1,4 @@
-import type { ConnectorPlugin } from '../../plugins/contracts.js';
+import { type ConnectorPlugin, REGISTRY_CAPABILITIES } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { createRegistryConnector } from './client.js';
 import { type OciConfig, OciConfigSchema } from './config.js';
@@ -28,14 +28,7 @@ export function createOciPlugin(options: OciPluginOptions = {}): ConnectorPlugin
     displayName: 'OCI registry (distribution API v2)',
     types: ['registry'],
     configSchema: OciConfigSchema,
-    capabilities: [
-      'test_connection',
-      'health_check',
-      'registry.repositories',
-      'registry.tags',
-      'registry.resolve',
-      'registry.referrers',
-    ],
+    capabilities: REGISTRY_CAPABILITIES,
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
       guardedTest(() => testConnection(createSession(context, shared)), describeFailure),
