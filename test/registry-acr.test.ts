@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AcrFront, startAcrFront } from './fakes/azure/acr-front.js';
 import { type FakeEntra, startFakeEntra } from './fakes/azure/fake-entra.js';
-import { pollNow, startTestApp, type TestApp } from './support/app.js';
+import { pollNow, registerWithSecret, startLoopbackTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_MANIFEST,
@@ -49,7 +49,7 @@ describe.skipIf(!tools).each(targets)('Azure Container Registry through the API 
     });
     front.setRegistry(registry.url);
     image = await pushImage(registry, { repository: 'acme/app', tag: '1.0', format: 'oci', user: 'admin' });
-    t = await startTestApp(target, { config: { allowPrivateNetworks: true, egressAllowAnyPort: true } });
+    t = await startLoopbackTestApp(target);
   }, 60_000);
   afterAll(async () => {
     await t?.dispose();
@@ -59,25 +59,18 @@ describe.skipIf(!tools).each(targets)('Azure Container Registry through the API 
   });
 
   it.skipIf(!target.available)('registers a service-principal integration and tests it', async () => {
-    const secret = await t.request({
-      method: 'POST',
-      url: '/api/v1/secrets',
-      payload: { name: 'acr-scanner', value: PRINCIPAL },
-    });
-    const created = await t.request({
-      method: 'POST',
-      url: '/api/v1/integrations',
-      payload: {
+    const created = await registerWithSecret(
+      t,
+      { name: 'acr-scanner', value: PRINCIPAL },
+      {
         name: 'acr',
         type: 'registry',
         provider: 'acr',
         endpoint: front.url,
-        authRef: secret.body.authRef,
         config: { authorityHost: entra.url, plainHttp: true, repositories: ['acme/app'] },
       },
-    });
-    expect(created.status).toBe(201);
-    id = created.body.id;
+    );
+    id = created.id;
 
     const tested = await t.request({ method: 'POST', url: `/api/v1/integrations/${id}/test` });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAws, READ_ONLY_ACTIONS, startFakeAws } from './fakes/aws/fake-aws.js';
-import { pollNow, startTestApp, type TestApp } from './support/app.js';
+import { pollNow, registerWithSecret, startLoopbackTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_MANIFEST,
@@ -41,7 +41,7 @@ describe.skipIf(!tools).each(targets)('ECR through the API ($dialect)', (target)
     aws.addKey({ ...KEYS, actions: READ_ONLY_ACTIONS });
     aws.addRepository('acme/app');
     aws.addRepository('acme/api');
-    t = await startTestApp(target, { config: { allowPrivateNetworks: true, egressAllowAnyPort: true } });
+    t = await startLoopbackTestApp(target);
   }, 60_000);
   afterAll(async () => {
     await t?.dispose();
@@ -50,25 +50,18 @@ describe.skipIf(!tools).each(targets)('ECR through the API ($dialect)', (target)
   });
 
   it.skipIf(!target.available)('registers an integration with AWS keys and tests it', async () => {
-    const secret = await t.request({
-      method: 'POST',
-      url: '/api/v1/secrets',
-      payload: { name: 'ecr-keys', value: KEYS },
-    });
-    const created = await t.request({
-      method: 'POST',
-      url: '/api/v1/integrations',
-      payload: {
+    const created = await registerWithSecret(
+      t,
+      { name: 'ecr-keys', value: KEYS },
+      {
         name: 'ecr',
         type: 'registry',
         provider: 'ecr',
         endpoint: registry.url,
-        authRef: secret.body.authRef,
         config: { plainHttp: true, region: 'us-east-1', apiEndpoint: aws.url, repositories: ['acme/app'] },
       },
-    });
-    expect(created.status).toBe(201);
-    id = created.body.id;
+    );
+    id = created.id;
 
     const tested = await t.request({ method: 'POST', url: `/api/v1/integrations/${id}/test` });
 

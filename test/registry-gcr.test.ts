@@ -4,7 +4,7 @@ import {
   startFakeGoogleTokenService,
 } from './fakes/google/fake-token-service.js';
 import type { ServiceAccountKeyFile } from './fakes/google/service-accounts.js';
-import { pollNow, startTestApp, type TestApp } from './support/app.js';
+import { pollNow, registerWithSecret, startLoopbackTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_MANIFEST,
@@ -46,7 +46,7 @@ describe.skipIf(!tools).each(targets)('Google Artifact Registry through the API 
         username === 'oauth2accesstoken' && google.isValidAccessToken(password) ? 'reader' : undefined,
     });
     image = await pushImage(registry, { repository: APP, tag: '1.0', format: 'oci', user: 'admin' });
-    t = await startTestApp(target, { config: { allowPrivateNetworks: true, egressAllowAnyPort: true } });
+    t = await startLoopbackTestApp(target);
   }, 60_000);
   afterAll(async () => {
     await t?.dispose();
@@ -63,25 +63,19 @@ describe.skipIf(!tools).each(targets)('Google Artifact Registry through the API 
   it.skipIf(!target.available)(
     'registers an integration with a service-account key and tests it',
     async () => {
-      const secret = await request({
-        method: 'POST',
-        url: '/api/v1/secrets',
-        payload: { name: 'gcr-scanner-key', value: JSON.stringify(key) },
-      });
-      const created = await request({
-        method: 'POST',
-        url: '/api/v1/integrations',
-        payload: {
+      const created = await registerWithSecret(
+        t,
+        { name: 'gcr-scanner-key', value: JSON.stringify(key) },
+        {
           name: 'artifact-registry',
           type: 'registry',
           provider: 'gcr',
           endpoint: registry.url,
-          authRef: secret.body.authRef,
           config: { plainHttp: true, nonGoogleHost: true, tokenUri: google.tokenUri, repositories: [APP] },
         },
-      });
-      expect(created.status).toBe(201);
-      id = created.body.id;
+      );
+      answered.push(JSON.stringify(created));
+      id = created.id;
 
       const tested = await request({ method: 'POST', url: `/api/v1/integrations/${id}/test` });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeHarbor, startFakeHarbor } from './fakes/harbor/fake-harbor.js';
-import { pollNow, startTestApp, type TestApp } from './support/app.js';
+import { pollNow, registerWithSecret, startLoopbackTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_MANIFEST,
@@ -41,7 +41,7 @@ describe.skipIf(!tools).each(targets)('Harbor through the API ($dialect)', (targ
     harbor.addRepository('acme', 'app', [
       { digest: image.digest, mediaType: image.mediaType, tags: ['1.0'] },
     ]);
-    t = await startTestApp(target, { config: { allowPrivateNetworks: true, egressAllowAnyPort: true } });
+    t = await startLoopbackTestApp(target);
   }, 60_000);
   afterAll(async () => {
     await t?.dispose();
@@ -50,25 +50,18 @@ describe.skipIf(!tools).each(targets)('Harbor through the API ($dialect)', (targ
   });
 
   it.skipIf(!target.available)('registers a robot-account integration and tests it', async () => {
-    const secret = await t.request({
-      method: 'POST',
-      url: '/api/v1/secrets',
-      payload: { name: 'harbor-robot', value: ROBOT },
-    });
-    const created = await t.request({
-      method: 'POST',
-      url: '/api/v1/integrations',
-      payload: {
+    const created = await registerWithSecret(
+      t,
+      { name: 'harbor-robot', value: ROBOT },
+      {
         name: 'harbor',
         type: 'registry',
         provider: 'harbor',
         endpoint: harbor.url,
-        authRef: secret.body.authRef,
         config: { plainHttp: true, projects: ['acme'] },
       },
-    });
-    expect(created.status).toBe(201);
-    id = created.body.id;
+    );
+    id = created.id;
 
     const tested = await t.request({ method: 'POST', url: `/api/v1/integrations/${id}/test` });
     expect(tested.body.success).toBe(true);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referrersTag } from '../src/core/registry-names.js';
-import { pollNow, startTestApp, type TestApp } from './support/app.js';
+import { pollNow, registerWithSecret, startLoopbackTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_INDEX,
@@ -57,7 +57,7 @@ describe.skipIf(!tools).each(targets)('an OCI registry through the API ($dialect
       user: 'admin',
     });
     // The registry is on loopback at a random port: private networks and any port allowed.
-    t = await startTestApp(target, { config: { allowPrivateNetworks: true, egressAllowAnyPort: true } });
+    t = await startLoopbackTestApp(target);
   }, 60_000);
   afterAll(async () => {
     await t?.dispose();
@@ -67,28 +67,19 @@ describe.skipIf(!tools).each(targets)('an OCI registry through the API ($dialect
   it.skipIf(!target.available)(
     'registers a registry whose credential is a stored secret, and tests it',
     async () => {
-      const secret = await t.request({
-        method: 'POST',
-        url: '/api/v1/secrets',
-        payload: { name: 'registry-reader', value: { username: 'reader', password: REGISTRY_USERS.reader } },
-      });
-      expect(secret.status).toBe(201);
-
-      const created = await t.request({
-        method: 'POST',
-        url: '/api/v1/integrations',
-        payload: {
+      const created = await registerWithSecret(
+        t,
+        { name: 'registry-reader', value: { username: 'reader', password: REGISTRY_USERS.reader } },
+        {
           name: 'registry',
           type: 'registry',
           provider: 'oci',
           endpoint: registry.url,
-          authRef: secret.body.authRef,
           config: { plainHttp: true, repositories: ['acme/app', 'acme/multi'] },
         },
-      });
-      expect(created.status).toBe(201);
-      id = created.body.id;
-      expect(created.body.config).toEqual({ plainHttp: true, repositories: ['acme/app', 'acme/multi'] });
+      );
+      id = created.id;
+      expect(created.config).toEqual({ plainHttp: true, repositories: ['acme/app', 'acme/multi'] });
 
       const tested = await t.request({ method: 'POST', url: `/api/v1/integrations/${id}/test` });
       expect(tested.status).toBe(200);

@@ -89,3 +89,32 @@ export async function pollNow(t: TestApp, integrationId: string): Promise<number
     .execute();
   return t.app.poller.drain();
 }
+
+/** An app whose outbound client may reach loopback fakes and registries on any port. */
+export function startLoopbackTestApp(target: TestDatabaseTarget): Promise<TestApp> {
+  return startTestApp(target, { config: { allowPrivateNetworks: true, egressAllowAnyPort: true } });
+}
+
+/**
+ * Stores `secret` in the local store and registers `integration` with its `authRef`, as a user would
+ * through the API; resolves to the integration as created. Either answer not a 201 throws with the body.
+ */
+export async function registerWithSecret(
+  t: TestApp,
+  secret: { readonly name: string; readonly value: unknown },
+  integration: Record<string, unknown>,
+): Promise<{ id: string; config: Record<string, unknown> }> {
+  const stored = await t.request({ method: 'POST', url: '/api/v1/secrets', payload: secret });
+  if (stored.status !== 201)
+    throw new Error(`storing the secret answered ${stored.status}: ${JSON.stringify(stored.body)}`);
+  const created = await t.request({
+    method: 'POST',
+    url: '/api/v1/integrations',
+    payload: { ...integration, authRef: stored.body.authRef },
+  });
+  if (created.status !== 201)
+    throw new Error(
+      `registering the integration answered ${created.status}: ${JSON.stringify(created.body)}`,
+    );
+  return created.body;
+}
