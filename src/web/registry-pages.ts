@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { errorResponse } from '../api/error-handler.js';
 import { IdParams } from '../api/schemas.js';
-import type { RegistryPage, ResolvedImage } from '../catalog/registry-service.js';
+import type { ReferrerListing, RegistryPage, ResolvedImage } from '../catalog/registry-service.js';
+import { UnprocessableError } from '../core/errors.js';
 import type { Integration } from '../core/integration.js';
 import {
   REFERENCE_PATTERN,
@@ -38,10 +39,20 @@ interface RegistryQueryValue {
 type Shown =
   | { kind: 'repositories'; page: RegistryPage }
   | { kind: 'tags'; repository: string; page: RegistryPage }
-  | { kind: 'resolved'; repository: string; reference: string; image: ResolvedImage }
+  | {
+      kind: 'resolved';
+      repository: string;
+      reference: string;
+      image: ResolvedImage;
+      /** None when the provider cannot list referrers; a message when the registry failed to. */
+      referrers?: ReferrerListing | { failed: string };
+    }
   | { kind: 'error'; status: number; message: string };
 
-/** `GET /console/integrations/:id/registry`: repositories, a repository's tags, a resolved reference. */
+/**
+ * `GET /console/integrations/:id/registry`: repositories, a repository's tags, a resolved reference
+ * with what refers to it (signatures, SBOMs, attestations) when the provider can list that.
+ */
 export function registryPages(app: FastifyInstance, context: ConsoleContext): void {
   const { integrations, registryReads } = context.deps;
 
@@ -62,7 +73,15 @@ export function registryPages(app: FastifyInstance, context: ConsoleContext): vo
       try {
         if (repository && reference) {
           const image = await registryReads.resolve(session.principal, id, repository, reference);
-          shown = { kind: 'resolved', repository, reference, image };
+          const referrers = await registryReads
+            .listReferrers(session.principal, id, repository, image.digest)
+            .catch((error: unknown) => {
+              if (error instanceof UnprocessableError && error.code === 'registry_unsupported')
+                return undefined;
+              const { body } = errorResponse(error, request);
+              return { failed: (body as { error: { message: string } }).error.message };
+            });
+          shown = { kind: 'resolved', repository, reference, image, ...(referrers ? { referrers } : {}) };
         } else if (repository) {
           shown = {
             kind: 'tags',
@@ -132,7 +151,7 @@ ${names(
   (cursor) => `${base}${query({ repository: shown.repository, cursor, pageSize })}`,
 )}`;
     case 'resolved':
-      return resolved(base, shown.repository, shown.reference, shown.image);
+      return html`${resolved(base, shown.repository, shown.reference, shown.image)}${referrersOf(shown.referrers)}`;
   }
 }
 
@@ -175,4 +194,32 @@ ${platforms.map(
 </tbody>
 </table>`
 }`;
+}
+
+function referrersOf(referrers: ReferrerListing | { failed: string } | undefined): Html | null {
+  if (!referrers) return null;
+  if ('failed' in referrers)
+    return html`<h2>Referrers</h2>${errorPanel(`The referrers could not be read: ${referrers.failed}`)}`;
+  const note =
+    referrers.source === 'tag_schema'
+      ? html`<p class="muted">This registry has no referrers API: the list is the one pushing clients keep at the digest's referrers tag.</p>`
+      : null;
+  if (referrers.items.length === 0)
+    return html`<h2>Referrers</h2><p class="panel">Nothing refers to this image: no signature, SBOM or attestation.</p>${note}`;
+  return html`<h2>Referrers</h2>
+<table>
+<caption>Referrers</caption>
+<thead><tr><th scope="col">Artifact type</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Annotations</th></tr></thead>
+<tbody>
+${referrers.items.map(
+  (item) =>
+    html`<tr><th scope="row">${item.artifactType ?? item.mediaType}</th><td><code>${item.digest}</code></td><td>${String(item.size)}</td><td>${Object.entries(
+      item.annotations ?? {},
+    )
+      .map(([key, value]) => `${key}=${value}`)
+      .join(', ')}</td></tr>`,
+)}
+</tbody>
+</table>
+${note}`;
 }

@@ -24,7 +24,25 @@ describe.each(targets)('console registry and providers pages on $dialect', (targ
     t = await startTestApp(target);
     const create = async (payload: Record<string, unknown>) =>
       (await t.request({ method: 'POST', url: '/api/v1/integrations', payload })).body.id as string;
-    id = await create(registry('images', { images: IMAGES }));
+    id = await create(
+      registry('images', {
+        images: IMAGES.map((image) =>
+          image.tag === '1.26'
+            ? {
+                ...image,
+                referrers: [
+                  {
+                    digest: digestOf(301),
+                    artifactType: 'application/spdx+json',
+                    size: 900,
+                    annotations: { 'org.example.format': 'spdx' },
+                  },
+                ],
+              }
+            : image,
+        ),
+      }),
+    );
     broken = await create(registry('down', { images: IMAGES, registryFailure: 'transient' }));
     scm = await create({ ...registry('scm-only', {}), type: 'scm' });
     cookie = await login(t, t.adminToken);
@@ -62,6 +80,17 @@ describe.each(targets)('console registry and providers pages on $dialect', (targ
     expect(tags).toEqual(['1.25', '1.26', '1.27', 'latest']);
     expect(next).toContain('repository=library%2Fnginx');
     expect(links(first.html)).toContain(`${base()}?repository=library%2Fnginx&reference=1.25`);
+  });
+
+  test('shows what refers to a resolved image, and says when nothing does', async () => {
+    const signed = await get(t, `${base()}?repository=library/nginx&reference=1.26`, cookie);
+    const unsigned = await get(t, `${base()}?repository=library/nginx&reference=1.25`, cookie);
+
+    expect(signed.status).toBe(200);
+    expect(tableRows(signed.html, 'Referrers')).toEqual([
+      ['application/spdx+json', digestOf(301), '900', 'org.example.format=spdx'],
+    ]);
+    expect(textOf(unsigned.html)).toContain('Nothing refers to this image');
   });
 
   test('resolves a tag to its digest, media type and platforms', async () => {
