@@ -130,6 +130,17 @@ describe('challenges and tokens', () => {
   });
 
   it.each([
+    ['https://registry-1.docker.io/v2/', 'https://auth.docker.io/token', true],
+    ['https://team-a.herokuapp.com/v2/', 'https://team-b.herokuapp.com/token', false],
+    ['https://registry.acme.co.uk/v2/', 'https://tokens.other.co.uk/token', false],
+    ['https://registry.acme.co.uk/v2/', 'https://auth.acme.co.uk/token', true],
+  ])('judges %s and the realm %s by the public suffix list (same owner: %s)', (base, realm, same) => {
+    const check = () => checkRealm(realm, new URL(base), { plainHttp: false });
+    if (same) expect(check().href).toBe(realm);
+    else expect(check).toThrow(/tokenRealmHosts/);
+  });
+
+  it.each([
     ['https://registry.example/token', {}],
     ['https://auth.registry.example/token', {}],
     ['https://registry.example:5001/token', {}],

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { getDomain } from 'tldts';
 import { BoundedMap } from '../../core/bounded-map.js';
 import { InvalidInputError, UnprocessableError } from '../../core/errors.js';
 import { type HttpResponse, isIpLiteral } from '../../net/index.js';
@@ -403,12 +404,17 @@ function isUrl(value: string | undefined): boolean {
   }
 }
 
-/** Two DNS names on the same registrable domain, judged by their last two labels. */
+/**
+ * Two DNS names on the same registrable domain, by the Public Suffix List (private suffixes too): so
+ * `auth.docker.io` serves `registry-1.docker.io`, but `a.herokuapp.com` does not serve
+ * `b.herokuapp.com`, nor `a.co.uk` `b.co.uk`, whose owners are strangers to each other.
+ */
 function sameDomain(a: string, b: string): boolean {
   const bare = (host: string) => host.replace(/^\[|\]$/g, '');
   if (isIpLiteral(bare(a)) || isIpLiteral(bare(b))) return false;
-  const lastTwo = (host: string) => host.split('.').slice(-2).join('.');
-  return a.includes('.') && b.includes('.') && lastTwo(a) === lastTwo(b);
+  const domain = (host: string) => getDomain(host, { allowPrivateDomains: true });
+  const registrable = domain(a);
+  return registrable !== null && registrable === domain(b);
 }
 
 function tokenOf(response: HttpResponse, realm: URL, now: number): CachedToken {
