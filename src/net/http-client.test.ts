@@ -160,6 +160,57 @@ describe('createHttpClient retries', () => {
   });
 });
 
+describe("a caller's own try-again answers", () => {
+  const lock = (res: import('node:http').ServerResponse) =>
+    res
+      .writeHead(409, { 'content-type': 'application/json' })
+      .end('{"message":"409 Conflict: Resource lock"}');
+  const isLock = (answer: { status: number; bodyText?: string }) =>
+    answer.status === 409 && /resource lock/i.test(answer.bodyText ?? '');
+
+  it('tries a POST again by the one policy while the vendor says the record is busy', async () => {
+    const { server, client, delays } = await setup((_req, res, n) =>
+      n < 3 ? lock(res) : res.writeHead(201).end('{}'),
+    );
+
+    const response = await client.request({
+      method: 'POST',
+      url: server.url(),
+      json: {},
+      tryAgainWhen: isLock,
+    });
+
+    expect(response.status).toBe(201);
+    expect(server.count()).toBe(3);
+    expect(delays).toHaveLength(2);
+  });
+
+  it('gives up as transient after the attempts, and leaves other 409s and the breaker alone', async () => {
+    const { server, client } = await setup((req, res) =>
+      req.url === '/busy' ? lock(res) : res.writeHead(409).end('{"message":"409 Conflict: already exists"}'),
+    );
+
+    const busy = await failureOf(
+      client.request({ method: 'POST', url: server.url('/busy'), json: {}, tryAgainWhen: isLock }),
+    );
+    await failureOf(
+      client.request({ method: 'POST', url: server.url('/busy'), json: {}, tryAgainWhen: isLock }),
+    );
+    const third = await failureOf(
+      client.request({ method: 'POST', url: server.url('/busy'), json: {}, tryAgainWhen: isLock }),
+    );
+    const conflict = await failureOf(
+      client.request({ method: 'POST', url: server.url('/other'), json: {}, tryAgainWhen: isLock }),
+    );
+
+    expect(busy).toMatchObject({ status: 409, isTransient: true, attempts: 3 });
+    // Nine busy answers in a row (the breaker opens after five failures) did not open the circuit.
+    expect(third).toMatchObject({ status: 409, attempts: 3 });
+    expect(conflict).toMatchObject({ status: 409, isTransient: false, attempts: 1 });
+    expect(server.count()).toBe(9 + 1);
+  });
+});
+
 describe('createHttpClient timeouts and limits', () => {
   it('times out a server that never answers, within the headers timeout', async () => {
     const { server, client } = await setup(() => undefined, {

@@ -16,7 +16,12 @@ import { type CallMetrics, callMetricsOf, createOutboundMetrics } from './metric
 import { secretsOf } from './redact.js';
 import { followRedirect, isFollowableRedirect, MAX_REDIRECTS } from './redirects.js';
 import { buildBody, buildHeaders, secretsOfInput } from './request-parts.js';
-import { DEFAULT_RETRY_OPTIONS, IDEMPOTENT_METHODS, type RetryOptions } from './retry-policy.js';
+import {
+  DEFAULT_RETRY_OPTIONS,
+  IDEMPOTENT_METHODS,
+  type ResponseFacts,
+  type RetryOptions,
+} from './retry-policy.js';
 import { type RetryLoopDeps, sendWithRetries } from './send-with-retries.js';
 
 /** One outbound request. */
@@ -37,6 +42,11 @@ export interface HttpRequest {
   readonly redirect?: 'follow' | 'manual';
   /** Statuses returned instead of thrown, e.g. `[404]` for a lookup that may find nothing. */
   readonly okStatuses?: readonly number[];
+  /**
+   * A vendor's answer that says nothing was done and the same request may succeed shortly (GitLab's
+   * 409 "Resource lock"): tried again by the client's one retry policy, even for a POST.
+   */
+  readonly tryAgainWhen?: (answer: ResponseFacts) => boolean;
   /** Metric and log labels: a provider id and a fixed operation name, never an id or a URL. */
   readonly provider?: string;
   readonly operation?: string;
@@ -199,7 +209,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const answers = answersOf(input);
       for (let hops = 0; ; hops++) {
         const repeatable = IDEMPOTENT_METHODS.has(wire.method) || input.retryable === true;
-        const hop = { wire, provider, operation, metrics, repeatable, stop, deadline, answers, secrets };
+        const hop = {
+          wire,
+          provider,
+          operation,
+          metrics,
+          repeatable,
+          stop,
+          deadline,
+          answers,
+          secrets,
+          ...(input.tryAgainWhen ? { tryAgainWhen: input.tryAgainWhen } : {}),
+        };
         const response = await sendWithRetries(deps, hop);
         const location = response.headers.location;
         if (

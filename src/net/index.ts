@@ -60,6 +60,7 @@ export {
   isTransientResponse,
   parseRateLimitReset,
   parseRetryAfter,
+  type ResponseFacts,
   type RetryDecision,
   type RetryOptions,
   retryHint,

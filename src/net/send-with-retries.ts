@@ -12,6 +12,7 @@ import { redactUrl } from './redact.js';
 import {
   decideRetry,
   isTransientResponse,
+  type ResponseFacts,
   type RetryDecision,
   type RetryOptions,
   retryHint,
@@ -44,6 +45,8 @@ export interface Hop {
   /** Which statuses go back to the caller (2xx, okStatuses, 304, redirects), and how bodies are read. */
   readonly answers: AnswerRules;
   readonly secrets: readonly string[];
+  /** The caller's own "nothing was done, try again" answers (see `HttpRequest.tryAgainWhen`). */
+  readonly tryAgainWhen?: (answer: ResponseFacts) => boolean;
 }
 
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?(json|xml)|application\/x-www-form-urlencoded)/i;
@@ -114,16 +117,19 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
         ? response.body.toString('utf8')
         : undefined;
     const facts = { status: response.status, headers: response.headers, ...(bodyText ? { bodyText } : {}) };
-    const transient = isTransientResponse(facts);
-    deps.breakers.record(origin, transient ? 'failure' : 'success');
+    const serverTrouble = isTransientResponse(facts);
+    // The host is well when it says a record is busy: only its own trouble counts for the breaker.
+    deps.breakers.record(origin, serverTrouble ? 'failure' : 'success');
     if (accepted) return response;
 
+    const busy = !serverTrouble && hop.tryAgainWhen?.(facts) === true;
+    const transient = serverTrouble || busy;
     const hintMs = transient ? retryHint(facts, deps.now()) : undefined;
     const decision = withinDeadline(
       decideRetry({
         attempt,
         transient,
-        repeatable: hop.repeatable,
+        repeatable: hop.repeatable || busy,
         hintMs,
         random: deps.random,
         options: deps.retry,

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { BoundedMap } from '../../core/bounded-map.js';
 import { UnprocessableError } from '../../core/errors.js';
-import { HttpError, type HttpResponse } from '../../net/index.js';
+import type { HttpResponse, ResponseFacts } from '../../net/index.js';
 import type { PluginContext } from '../../plugins/contracts.js';
 import { Secret, SecretBundle, type SecretValue } from '../../secrets/index.js';
 import { type GitLabUrls, normaliseGitLabBaseUrl } from './base-url.js';
 import type { GitLabConfig } from './config.js';
-import { gitlabMessage, statusOf } from './errors.js';
+import { statusOf } from './errors.js';
 import { type GitLabUser, parse, UserSchema } from './responses.js';
 
 /**
@@ -18,9 +17,6 @@ import { type GitLabUser, parse, UserSchema } from './responses.js';
  */
 
 const PROVIDER = 'gitlab';
-/** Tries of a request GitLab refuses with 409 "Resource lock", and the pause before the next (× the try). */
-const LOCK_ATTEMPTS = 3;
-const LOCK_PAUSE_MS = 500;
 /** At most this many pages of one list (10,000 items at 100 a page). */
 export const MAX_PAGES = 100;
 
@@ -75,32 +71,14 @@ export function createSession(context: PluginContext<GitLabConfig>, shared: Shar
       operation: call.operation,
       ...(call.okStatuses ? { okStatuses: call.okStatuses } : {}),
       ...(call.retryable ? { retryable: true } : {}),
+      tryAgainWhen: isResourceLock,
     });
   }
 
-  const once = (request: GitLabCall) =>
+  const call = (request: GitLabCall) =>
     context.credentials.withRetry(async (credential) => send(request, tokenOf(credential.value)), {
       isRejected: (error) => statusOf(error) === 401,
     });
-
-  /**
-   * GitLab answers 409 "Resource lock" when another request holds the same record; nothing was
-   * written, so the request is sent again after a pause, a few times (as Renovate does).
-   */
-  async function call(request: GitLabCall): Promise<HttpResponse> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await once(request);
-      } catch (error) {
-        const locked =
-          error instanceof HttpError &&
-          error.status === 409 &&
-          /resource lock/i.test(gitlabMessage(error) ?? '');
-        if (!locked || attempt >= LOCK_ATTEMPTS) throw error;
-        await delay(LOCK_PAUSE_MS * attempt, undefined, { signal });
-      }
-    }
-  }
 
   const read = async <T extends TSchema>(schema: T, request: GitLabCall) =>
     parse(schema, (await call(request)).json(), `${request.method} ${request.operation}`);
@@ -138,6 +116,14 @@ export function createSession(context: PluginContext<GitLabConfig>, shared: Shar
   }
 
   return { urls, config: integration.config, context, call, read, pages, me };
+}
+
+/**
+ * GitLab's 409 "Resource lock": another request holds the same record and nothing was written, so the
+ * outbound client tries the request again by its policy (as Renovate does), even a POST.
+ */
+function isResourceLock(answer: ResponseFacts): boolean {
+  return answer.status === 409 && /resource lock/i.test(answer.bodyText ?? '');
 }
 
 /** The token: the secret itself, or the `token` field of an object secret. */
