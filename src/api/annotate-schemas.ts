@@ -174,7 +174,7 @@ export const AnnotateResultSchema = Type.Object({
             ...ScmResultSchema.properties,
             result: Type.Optional(
               AnyObject(
-                'What the provider answered: ids, URL, `action`. For `inline`: `posted`, `unchanged`, `fallback` (findings not on an added line, counted: they are in the check run) and `reviewIds`.',
+                'What the provider answered: ids, URL, `action`. For `inline`: `posted`, `unchanged`, `fallback` (findings not on an added line, counted: they are in the check run), `reviewIds` and `resolved` (threads of earlier runs whose finding is gone, resolved where the platform can: GitLab).',
               ),
             ),
           },

@@ -25,14 +25,17 @@ export type ScmPayload =
 
 /**
  * What the inline operation reports: counts, never the findings (those that fell back are already in
- * the check run's annotations). `action` is `created` when a comment was written, else `unchanged`.
+ * the check run's annotations). `action` is `created` when a comment was written, `updated` when only
+ * threads were resolved, else `unchanged`.
  */
 export interface ScmInlineCommentsSummary {
   readonly posted: number;
   readonly unchanged: number;
   readonly fallback: number;
   readonly reviewIds: readonly string[];
-  readonly action: 'created' | 'unchanged';
+  /** Threads of earlier runs whose finding is gone, resolved now. */
+  readonly resolved: number;
+  readonly action: 'created' | 'updated' | 'unchanged';
 }
 
 export type ScmResponse =
@@ -182,6 +185,7 @@ async function postInline(
   const { result, ...rest } = answer ?? ({} as ScmOperationResult<ScmInlineCommentsResponse>);
   if (result === undefined) return rest as AnyScmResult;
   const posted = Number(result.posted) || 0;
+  const resolved = Number(result.resolved) || 0;
   return {
     ...rest,
     result: {
@@ -189,7 +193,8 @@ async function postInline(
       unchanged: Number(result.unchanged) || 0,
       fallback: Array.isArray(result.fallback) ? result.fallback.length : 0,
       reviewIds: Array.isArray(result.reviewIds) ? [...result.reviewIds] : [],
-      action: posted > 0 ? 'created' : 'unchanged',
+      resolved,
+      action: posted > 0 ? 'created' : resolved > 0 ? 'updated' : 'unchanged',
     },
   };
 }

@@ -245,6 +245,8 @@ export interface ScmInlineCommentsResponse {
   /** Not on an added line (or refused by the platform): report them in the check run or the summary. */
   readonly fallback: readonly ScmCheckRunAnnotation[];
   readonly reviewIds: readonly string[];
+  /** Threads of ours from earlier runs whose finding is gone, marked resolved now (where the platform can). */
+  readonly resolved?: number;
 }
 
 /** Posting scan results back into pull requests and commits. */

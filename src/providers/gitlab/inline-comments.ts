@@ -26,7 +26,9 @@ import type { GitLabSession } from './session.js';
  * head), on the new side of the diff. Findings off the diff are not sent (GitLab answers 400 "must be
  * a valid line code") but come back in `fallback`; so does a finding GitLab refuses, and every finding
  * when the merge request's head is no longer the commit the findings are for. A discussion the token's
- * user already opened on that line with that body is not repeated.
+ * user already opened on that line with that body is not repeated, and an open one of ours (same
+ * marker) whose finding is no longer on the diff (fixed, or moved) is resolved, so the merge request
+ * shows only the findings that are still there.
  */
 
 /** Discussions per call; each is one write, and GitLab limits notes per minute. The rest fall back. */
@@ -69,11 +71,13 @@ export async function postDiscussions(
 
   const placed: Placed[] = [];
   const fallback: ScmCheckRunAnnotation[] = [];
+  /** Every finding on the diff, posted now or over the cap: their threads are not stale. */
+  const current = new Set<string>();
   for (const finding of request.findings) {
     const path = finding.path.replace(/^(\.\/)+/, '').replace(/^\/+/, '');
     const line = Math.max(1, Math.floor(finding.endLine));
     const onDiff = (diff.lines.get(path) ?? []).some((range) => range.start <= line && line <= range.end);
-    if (!onDiff || placed.length >= MAX_DISCUSSIONS) {
+    if (!onDiff) {
       fallback.push(finding);
       continue;
     }
@@ -83,25 +87,30 @@ export async function postDiscussions(
       { chars: NOTE_LIMIT, bytes: NOTE_LIMIT },
       "GitLab's limit of 1,000,000 characters for a note",
     );
-    placed.push({ finding, path, oldPath: diff.oldPaths.get(path) ?? path, line, body });
+    current.add(`${path}:${line}:${body}`);
+    if (placed.length >= MAX_DISCUSSIONS) fallback.push(finding);
+    else placed.push({ finding, path, oldPath: diff.oldPaths.get(path) ?? path, line, body });
   }
-  if (placed.length === 0) return { ...none, fallback };
 
   const me = await session.me();
   const existing = new Set<string>();
+  const stale: string[] = [];
   for await (const page of session.pages(DiscussionListSchema, {
     method: 'GET',
     path: `${base}/discussions`,
     operation: 'list_discussions',
   })) {
     for (const discussion of page) {
-      for (const note of discussion.notes ?? []) {
-        if (
-          note.author?.id === me.id &&
-          hasCommentMarker(note.body ?? '', request.markerKey ?? DEFAULT_MARKER_KEY)
-        )
-          existing.add(`${note.position?.new_path ?? ''}:${note.position?.new_line ?? ''}:${note.body}`);
-      }
+      const [first] = discussion.notes ?? [];
+      if (
+        !first ||
+        first.author?.id !== me.id ||
+        !hasCommentMarker(first.body ?? '', request.markerKey ?? DEFAULT_MARKER_KEY)
+      )
+        continue;
+      const key = `${first.position?.new_path ?? ''}:${first.position?.new_line ?? ''}:${first.body}`;
+      existing.add(key);
+      if (first.resolvable && !first.resolved && !current.has(key)) stale.push(discussion.id);
     }
   }
 
@@ -133,7 +142,23 @@ export async function postDiscussions(
       fallback.push(item.finding);
     }
   }
-  return { posted: reviewIds.length, unchanged: placed.length - fresh.length, fallback, reviewIds };
+  let resolved = 0;
+  for (const id of stale) {
+    await session.call({
+      method: 'PUT',
+      path: `${base}/discussions/${encodeURIComponent(id)}`,
+      json: { resolved: true },
+      operation: 'resolve_discussion',
+    });
+    resolved += 1;
+  }
+  return {
+    posted: reviewIds.length,
+    unchanged: placed.length - fresh.length,
+    fallback,
+    reviewIds,
+    ...(resolved > 0 ? { resolved } : {}),
+  };
 }
 
 /** Added lines per new path, and each file's old path, from the caller or the merge request's diffs. */

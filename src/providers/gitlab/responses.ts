@@ -61,6 +61,8 @@ const DiffNoteSchema = Type.Object({
   id: Type.Integer(),
   body: Nullable(Type.String()),
   author: Nullable(Type.Object({ id: Type.Integer() })),
+  resolvable: Type.Optional(Nullable(Type.Boolean())),
+  resolved: Type.Optional(Nullable(Type.Boolean())),
   position: Type.Optional(
     Nullable(
       Type.Object({

@@ -233,6 +233,36 @@ describe('inline discussions', () => {
     expect(again.result).toMatchObject({ posted: 0, unchanged: 3 });
   });
 
+  it('resolves its own open threads whose finding is gone, once, and no one else’s', async () => {
+    const post = (findings: ScmCheckRunAnnotation[], markerKey = 'inline:resolve') =>
+      h.client().postInlineComments({ ...TARGET, findings, markerKey });
+    const ours = () =>
+      h.gitlab.state
+        .discussions(h.project, 7)
+        .map((notes) => notes[0]!)
+        .filter((note) => note.body.includes('inline:resolve'))
+        .map((note) => [note.position?.new_line, note.resolved]);
+    await post([finding('src/app.ts', 2, 'other scanner')], 'inline:other');
+    await post([finding('src/app.ts', 2, 'kept'), finding('src/app.ts', 3, 'fixed later')]);
+
+    const fixedOne = await post([finding('src/app.ts', 2, 'kept')]);
+    const again = await post([finding('src/app.ts', 2, 'kept')]);
+    const allFixed = await post([]);
+
+    expect(fixedOne.result).toMatchObject({ posted: 0, unchanged: 1, resolved: 1 });
+    expect(again.result?.resolved).toBeUndefined();
+    expect(allFixed.result).toMatchObject({ posted: 0, resolved: 1 });
+    expect(ours()).toEqual([
+      [2, true],
+      [3, true],
+    ]);
+    const other = h.gitlab.state
+      .discussions(h.project, 7)
+      .map((notes) => notes[0]!)
+      .find((note) => note.body.includes('inline:other'));
+    expect(other?.resolved).toBe(false);
+  });
+
   it('uses the caller’s changed lines when given, and falls back when GitLab refuses a line', async () => {
     const result = await h.client().postInlineComments({
       ...TARGET,
