@@ -12,20 +12,24 @@ import {
 import { sameCommentText } from '../../annotations/marked-comment.js';
 import type { ScmCheckRunRequest, ScmCheckRunResponse } from '../../plugins/contracts.js';
 import { projectId } from './base-url.js';
-import { CommitCommentListSchema, CommitCommentSchema } from './responses.js';
+import { ensureNote } from './comments.js';
+import { CommitCommentListSchema, CommitCommentSchema, CommitMergeRequestListSchema } from './responses.js';
 import type { GitLabSession } from './session.js';
 import { type GitLabStatusState, setStatus } from './statuses.js';
 
 /**
  * GitLab has no checks API, so a check run is emulated (reference scm-platforms.md §7.1): its gate is a
  * commit status named after the check run, its state from the run's status and conclusion; its output
- * (title, summary, text and every annotation, each linked to its line in the commit) is one comment on
- * the commit, marked with the run's name. GitLab cannot edit commit comments, so a run whose output is
- * already there, word for word and by the token's user, writes none; a changed output adds a new one.
- * On a merge request the same findings also go to the summary note and inline discussions.
+ * (title, summary, text and every annotation, each linked to its line in the commit) is written where
+ * it can be kept up to date, marked with the run's name. When the commit is the head of open merge
+ * requests, that is a note on each (changed in place when the output changes, like the summary note).
+ * Otherwise it is a comment on the commit: GitLab cannot edit those, so a run whose output is already
+ * there, word for word and by the token's user, writes none, and a changed output adds a new one.
  */
 
 const COMMENT_LIMIT = PLATFORM_LIMITS.gitlab.commentLength;
+/** Open merge requests of one commit that get the report; more is a branch shared far and wide. */
+const MAX_MERGE_REQUESTS = 5;
 const TITLE_CHARS = 300;
 const MESSAGE_CHARS = 1000;
 
@@ -71,9 +75,77 @@ export async function ensureCheckRun(
 
   const key = checkRunMarkerKey(request.name);
   const body = reportBody(session, decodeURIComponent(project), request, state, key);
+  const mergeRequests = await openMergeRequestsAt(session, project, sha, request.headSha);
+  const present =
+    mergeRequests.length > 0
+      ? await noteOnMergeRequests(session, request, mergeRequests, body)
+      : await commentOnCommit(session, project, sha, key, body);
+  return {
+    checkRunId: status.statusId ?? `${request.headSha}:${request.name}`,
+    url: status.url,
+    annotationsPosted: annotations.length,
+    action:
+      present && status.action === 'unchanged'
+        ? 'unchanged'
+        : status.action === 'created'
+          ? 'created'
+          : 'updated',
+  };
+}
+
+/** The open merge requests whose head is the commit, at most MAX_MERGE_REQUESTS. */
+async function openMergeRequestsAt(
+  session: GitLabSession,
+  project: string,
+  sha: string,
+  headSha: string,
+): Promise<number[]> {
+  const found: number[] = [];
+  for await (const page of session.pages(CommitMergeRequestListSchema, {
+    method: 'GET',
+    path: `/projects/${project}/repository/commits/${sha}/merge_requests`,
+    query: { state: 'opened' },
+    operation: 'list_commit_merge_requests',
+  })) {
+    for (const mergeRequest of page) {
+      // Older GitLab ignores `state`; a merge request that has moved on shows another head.
+      if (mergeRequest.state === 'opened' && mergeRequest.sha === headSha) found.push(mergeRequest.iid);
+      if (found.length >= MAX_MERGE_REQUESTS) return found;
+    }
+  }
+  return found;
+}
+
+/** The report as a note on each merge request, kept in place; whether every one was already there. */
+async function noteOnMergeRequests(
+  session: GitLabSession,
+  request: ScmCheckRunRequest,
+  mergeRequests: readonly number[],
+  body: string,
+): Promise<boolean> {
+  let unchanged = true;
+  for (const iid of mergeRequests) {
+    const note = await ensureNote(session, {
+      owner: request.owner,
+      repository: request.repository,
+      pullRequestNumber: iid,
+      body,
+    });
+    if (note.action !== 'unchanged') unchanged = false;
+  }
+  return unchanged;
+}
+
+/** The report as a commit comment unless ours is there word for word; whether it was. */
+async function commentOnCommit(
+  session: GitLabSession,
+  project: string,
+  sha: string,
+  key: string,
+  body: string,
+): Promise<boolean> {
   const comments = `/projects/${project}/repository/commits/${sha}/comments`;
   const me = await session.me();
-  let present = false;
   for await (const page of session.pages(CommitCommentListSchema, {
     method: 'GET',
     path: comments,
@@ -86,29 +158,16 @@ export async function ensureCheckRun(
           hasCommentMarker(comment.note ?? '', key) &&
           sameCommentText(comment.note, body),
       )
-    ) {
-      present = true;
-      break;
-    }
+    )
+      return true;
   }
-  if (!present)
-    await session.read(CommitCommentSchema, {
-      method: 'POST',
-      path: comments,
-      json: { note: body },
-      operation: 'create_commit_comment',
-    });
-  return {
-    checkRunId: status.statusId ?? `${request.headSha}:${request.name}`,
-    url: status.url,
-    annotationsPosted: annotations.length,
-    action:
-      present && status.action === 'unchanged'
-        ? 'unchanged'
-        : status.action === 'created'
-          ? 'created'
-          : 'updated',
-  };
+  await session.read(CommitCommentSchema, {
+    method: 'POST',
+    path: comments,
+    json: { note: body },
+    operation: 'create_commit_comment',
+  });
+  return false;
 }
 
 function reportBody(

@@ -36,6 +36,15 @@ export const NoteSchema = Type.Object({
 export type GitLabNote = Static<typeof NoteSchema>;
 export const NoteListSchema = Type.Array(NoteSchema);
 
+/** A merge request as `GET …/repository/commits/:sha/merge_requests` lists it. */
+export const CommitMergeRequestListSchema = Type.Array(
+  Type.Object({
+    iid: Type.Integer(),
+    state: Type.Optional(Nullable(Type.String())),
+    sha: Type.Optional(Nullable(Type.String())),
+  }),
+);
+
 export const MergeRequestSchema = Type.Object({
   iid: Type.Integer(),
   web_url: Type.Optional(Type.String()),

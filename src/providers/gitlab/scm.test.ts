@@ -140,32 +140,56 @@ describe('check runs, emulated', () => {
     { path: 'docs/read me.md', startLine: 1, endLine: 3, annotationLevel: 'notice', message: 'typo' },
   ];
 
-  it('sets a status named after the run and leaves one commit comment with every annotation', async () => {
-    const run = {
-      owner,
-      repository,
-      headSha: HEAD,
-      name: 'Security scan',
-      conclusion: 'failure',
-      summary: '## 2 findings\nmore',
-      annotations,
-    };
-    const first = await h.client().createCheckRun(run);
+  const run = (headSha: string, summary = '## 2 findings\nmore') => ({
+    owner,
+    repository,
+    headSha,
+    name: 'Security scan',
+    conclusion: 'failure',
+    summary,
+    annotations,
+  });
+  const reports = (notes: readonly { body?: string | null; note?: string | null }[]) =>
+    notes
+      .map((entry) => entry.body ?? entry.note ?? '')
+      .filter((text) => text.startsWith(commentMarker(checkRunMarkerKey('Security scan'))));
+
+  it('on a merge request’s head: a status named after the run, and one note on the merge request kept up to date', async () => {
+    const first = await h.client().createCheckRun(run(HEAD));
     expect(first).toMatchObject({ success: true, result: { annotationsPosted: 2 } });
 
     const status = h.gitlab.state.statuses(h.project, HEAD).filter((entry) => entry.name === 'Security scan');
     expect(status.map((entry) => [entry.status, entry.description])).toEqual([['failed', '2 findings']]);
-    const comments = h.gitlab.state.commitComments(h.project, HEAD);
-    expect(comments).toHaveLength(1);
-    const note = comments[0]?.note ?? '';
-    expect(note.split('\n')[0]).toBe(commentMarker(checkRunMarkerKey('Security scan')));
+    expect(reports(h.gitlab.state.commitComments(h.project, HEAD))).toEqual([]);
+    const [note = ''] = reports(h.gitlab.state.notes(h.project, 7));
     expect(note).toContain('### Security scan: failed');
     expect(note).toContain(`[src/app.ts:2](${h.gitlab.url}/acme/platform/app/-/blob/${HEAD}/src/app.ts#L2)`);
     expect(note).toContain('SQL injection &#124; &lt;script&gt;');
     expect(note).toContain(`/blob/${HEAD}/docs/read%20me.md#L1`);
 
     const writes = h.gitlab.writes().length;
-    const again = await h.client().createCheckRun(run);
+    const again = await h.client().createCheckRun(run(HEAD));
+    expect(again.result?.action).toBe('unchanged');
+    expect(h.gitlab.writes().length).toBe(writes);
+
+    const changed = await h.client().createCheckRun(run(HEAD, '## 1 finding'));
+    expect(changed.result?.action).toBe('updated');
+    const after = reports(h.gitlab.state.notes(h.project, 7));
+    expect(after).toHaveLength(1);
+    expect(after[0]).toContain('1 finding');
+  });
+
+  it('on a commit no open merge request ends at: one commit comment, not repeated', async () => {
+    const lone = 'c'.repeat(40);
+    h.gitlab.addCommit(h.project, lone);
+
+    await h.client().createCheckRun(run(lone));
+    const writes = h.gitlab.writes().length;
+    const again = await h.client().createCheckRun(run(lone));
+
+    const comments = reports(h.gitlab.state.commitComments(h.project, lone));
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toContain('### Security scan: failed');
     expect(again.result?.action).toBe('unchanged');
     expect(h.gitlab.writes().length).toBe(writes);
   });

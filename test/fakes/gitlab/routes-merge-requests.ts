@@ -68,6 +68,28 @@ const notFound = (context: RouteContext) => context.reject(404, { message: '404 
 
 /** Routes by `operationId`. */
 export const mergeRequestRoutes: Readonly<Record<string, Route>> = {
+  /** The merge requests a commit has been the head of (the fake keeps no other commits of a branch). */
+  getApiV4ProjectsIdRepositoryCommitsShaMergeRequests: (request, context) => {
+    const sha = request.operation.params.sha;
+    const projectId = projectOf(context).id;
+    const state = request.query.get('state');
+    // Every merge request of the fake is open.
+    const found =
+      state && state !== 'opened'
+        ? []
+        : context.store.mergeRequests.filter(
+            (mergeRequest) =>
+              mergeRequest.projectId === projectId &&
+              mergeRequest.versions.some((version) => version.headSha === sha),
+          );
+    const { items, headers } = paginate(
+      found.map((mergeRequest) => mergeRequestJson(mergeRequest, context)),
+      request,
+      context,
+    );
+    return context.respond(200, items, headers);
+  },
+
   getApiV4ProjectsIdMergeRequestsMergeRequestIid: (request, context) => {
     const mergeRequest = mergeRequestOf(request, context);
     return mergeRequest ? context.respond(200, mergeRequestJson(mergeRequest, context)) : notFound(context);
