@@ -458,7 +458,7 @@ function credentialOf(value: SecretValue, fingerprint: string): Credential {
   if (!(value instanceof SecretBundle) || !value.has('username') || !value.has('password'))
     throw new UnprocessableError(
       'credentials_shape',
-      'the credential of an oci integration is an object with the fields username and password (a password or an access token)',
+      'the registry credential is an object with the fields username and password (a password or an access token)',
     );
   const username = value.require('username').reveal();
   if (username === '' || username.includes(':'))
