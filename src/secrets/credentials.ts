@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { UnprocessableError } from '../core/errors.js';
 import { type CredentialRetryOptions, withCredentialRetry } from './credential-retry.js';
 import type { ResolveContext, ResolvedCredential, SecretResolver } from './resolver.js';
@@ -71,7 +72,7 @@ export function createInlineCredentialsAccessor(input: SecretInput): Credentials
     store: 'inline',
     value,
     version: null,
-    fingerprint: '',
+    fingerprint: inlineFingerprint(input),
     source: 'store',
   };
   return {
@@ -82,6 +83,21 @@ export function createInlineCredentialsAccessor(input: SecretInput): Credentials
     withRetry: async (fn) => fn(credential),
     invalidate() {},
   };
+}
+
+/** Keys the fingerprints of inline values; made at start-up, never stored, so they mean nothing elsewhere. */
+const INLINE_FINGERPRINT_KEY = randomBytes(32);
+
+/**
+ * Equal inline values, equal fingerprints (as the resolver's are for stored ones), so caches keyed by a
+ * credential's fingerprint never hand one value's token to another.
+ */
+function inlineFingerprint(input: SecretInput): string {
+  const canonical =
+    typeof input === 'string'
+      ? `value:${input}`
+      : `fields:${JSON.stringify(Object.entries(input).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+  return createHmac('sha256', INLINE_FINGERPRINT_KEY).update(canonical).digest('base64url');
 }
 
 function pickSecret(value: SecretValue, field: string | undefined): Secret {
