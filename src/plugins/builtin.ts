@@ -1,11 +1,14 @@
 import { createAcrPlugin } from '../providers/acr/plugin.js';
+import { createDockerHubPlugin } from '../providers/dockerhub/plugin.js';
 import { createEcrPlugin } from '../providers/ecr/plugin.js';
 import { createGcrPlugin } from '../providers/gcr/plugin.js';
+import { createGhcrPlugin } from '../providers/ghcr/plugin.js';
 import { createGitHubAppPlugin } from '../providers/github-app/plugin.js';
 import { createGitLabPlugin } from '../providers/gitlab/plugin.js';
 import { createHarborPlugin } from '../providers/harbor/plugin.js';
 import { createInMemoryPlugin } from '../providers/in-memory/plugin.js';
 import { createOciPlugin } from '../providers/oci/plugin.js';
+import { createQuayPlugin } from '../providers/quay/plugin.js';
 import { asConnectorPlugin, type ConnectorPlugin } from './contracts.js';
 
 /**
@@ -22,6 +25,9 @@ export function builtinPlugins(): ConnectorPlugin[] {
     asConnectorPlugin(createEcrPlugin()),
     asConnectorPlugin(createGcrPlugin()),
     asConnectorPlugin(createAcrPlugin()),
+    asConnectorPlugin(createQuayPlugin()),
+    asConnectorPlugin(createGhcrPlugin()),
+    asConnectorPlugin(createDockerHubPlugin()),
   ];
 }
 
@@ -35,4 +41,7 @@ export const BUILTIN_PROVIDER_FOLDERS = [
   'ecr',
   'gcr',
   'acr',
+  'quay',
+  'ghcr',
+  'dockerhub',
 ] as const;

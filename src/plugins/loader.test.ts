@@ -57,7 +57,7 @@ describe('plugin loader', () => {
     const registry = await loadPlugins(builtinPlugins(), [], silentLogger);
 
     expect(() => registry.validateConfig('gitlub', 'scm', {})).toThrow(
-      /'gitlub' is not a known provider \(known: acr, ecr, gcr, github_app, gitlab, harbor, in_memory, oci\)/,
+      /'gitlub' is not a known provider \(known: acr, dockerhub, ecr, gcr, ghcr, github_app, gitlab, harbor, in_memory, oci, quay\)/,
     );
   });
 

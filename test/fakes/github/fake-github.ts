@@ -14,11 +14,13 @@ import { loadOpenApiDocument } from '../openapi/document.js';
 import { shape } from '../openapi/shape.js';
 import { createOpenApiValidator, type OpenApiValidator } from '../openapi/validator.js';
 import { type AppKeys, generateAppKeys } from './app-jwt.js';
-import { guard, identify } from './guard.js';
+import { guard, identify, personalHeaders } from './guard.js';
+import { type PersonalSeeding, personalSeeding } from './personal-seeding.js';
 import type { Route } from './route-context.js';
 import { appRoutes } from './routes-app.js';
 import { checkRoutes } from './routes-checks.js';
 import { issueRoutes } from './routes-issues.js';
+import { packageRoutes } from './routes-packages.js';
 import { pullRoutes } from './routes-pulls.js';
 import {
   type FakeApp,
@@ -32,8 +34,9 @@ import {
 } from './state.js';
 
 /**
- * A small GitHub on loopback for the `github_app` provider's tests, every request held to GitHub's own
- * REST description from `@octokit/openapi` (see ../README.md). State lives in the returned object.
+ * A small GitHub on loopback for the `github_app` and `ghcr` providers' tests, every request held to
+ * GitHub's own REST description from `@octokit/openapi` (see ../README.md). State lives in the
+ * returned object.
  */
 
 /**
@@ -187,7 +190,7 @@ export interface FakeGitHubOptions {
   readonly enterpriseVersionHeader?: boolean;
 }
 
-export interface FakeGitHub {
+export interface FakeGitHub extends PersonalSeeding {
   /** `http://127.0.0.1:<port>`: what a user would paste as the GHES endpoint. */
   readonly origin: string;
   /** origin + base path: where requests reach the fake. */
@@ -236,6 +239,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   ...issueRoutes,
   ...checkRoutes,
   ...pullRoutes,
+  ...packageRoutes,
 };
 
 /**
@@ -283,6 +287,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       reset: Math.floor(now() / 1000) + 3600,
     },
     tokenLifetimeMs: options.tokenLifetimeMs ?? 3_600_000,
+    personalTokens: new Map(),
+    owners: new Map(),
+    packages: [],
     nextId: 1000,
   };
   let apiUrl = '';
@@ -319,19 +326,21 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (!route) return undefined;
       const caller = identify(state, request, now());
       const installation = caller.kind === 'token' ? caller.installation : undefined;
-      if (caller.kind === 'token' && request.operation.operationId !== 'rate-limit/get') {
+      const personalToken = caller.kind === 'pat' ? caller.token : undefined;
+      const counted = caller.kind === 'token' || caller.kind === 'pat';
+      if (counted && request.operation.operationId !== 'rate-limit/get') {
         state.rateLimit.remaining = Math.max(0, state.rateLimit.remaining - 1);
       }
-      const rateHeaders: Record<string, string> =
-        caller.kind === 'token'
-          ? {
-              'x-ratelimit-limit': String(state.rateLimit.limit),
-              'x-ratelimit-remaining': String(state.rateLimit.remaining),
-              'x-ratelimit-reset': String(state.rateLimit.reset),
-              'x-ratelimit-used': String(state.rateLimit.limit - state.rateLimit.remaining),
-              'x-ratelimit-resource': 'core',
-            }
-          : {};
+      const rateHeaders: Record<string, string> = counted
+        ? {
+            'x-ratelimit-limit': String(state.rateLimit.limit),
+            'x-ratelimit-remaining': String(state.rateLimit.remaining),
+            'x-ratelimit-reset': String(state.rateLimit.reset),
+            'x-ratelimit-used': String(state.rateLimit.limit - state.rateLimit.remaining),
+            'x-ratelimit-resource': 'core',
+            ...(personalToken ? personalHeaders(personalToken, request.operation.operationId) : {}),
+          }
+        : {};
       const respond = (status: number, overlay?: unknown, headers?: Readonly<Record<string, string>>) => {
         const at = validator.responseSchema(request.operation, status);
         const body = at === undefined ? overlay : shape(validator.document, at, overlay);
@@ -344,6 +353,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
           linkRoot,
           now,
           installation,
+          ...(personalToken ? { personalToken } : {}),
           respond,
           ...(enterpriseVersion === undefined ? {} : { enterpriseVersion }),
         }),
@@ -409,6 +419,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       state.comments.push(comment);
       return comment;
     },
+    ...personalSeeding(state, now),
     close: server.close,
   };
 }

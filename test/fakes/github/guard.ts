@@ -1,12 +1,14 @@
 import type { FakeRequest, FakeResponse, Guarded } from '../openapi/contract-server.js';
 import { checkAppJwt } from './app-jwt.js';
-import type { FakeGitHubState, FakeInstallation } from './state.js';
+import { type FakeGitHubState, type FakeInstallation, type FakePersonalToken, hasScope } from './state.js';
 
 /**
  * Authentication and authorisation as GitHub does them for an App: App endpoints take the App's JWT,
  * repository endpoints an installation token of an installation that holds the repository and the
  * permission the endpoint needs ("Permissions required for GitHub Apps"). Using one where the other belongs
- * is a client bug and recorded as a violation.
+ * is a client bug and recorded as a violation. Personal access tokens are modelled for what a registry
+ * reader does with one: `GET /user`, `GET /rate_limit` and listing packages (classic tokens with
+ * `read:packages`; fine-grained tokens cannot use the packages API).
  */
 
 export type Caller =
@@ -22,7 +24,8 @@ export type Caller =
       readonly kind: 'token';
       readonly installation: FakeInstallation | undefined;
       readonly expired: boolean;
-    };
+    }
+  | { readonly kind: 'pat'; readonly token: FakePersonalToken };
 
 /** Operations authenticated as the App itself (JWT). */
 const APP_OPERATIONS = new Set([
@@ -57,6 +60,22 @@ const NEEDS: Readonly<Record<string, readonly string[]>> = {
   'repos/get': ['metadata:read'],
 };
 
+/** What a personal access token may call here, and the classic scope each needs (none: any token). */
+const PAT_OPERATIONS: Readonly<Record<string, string | null>> = {
+  'users/get-authenticated': null,
+  'rate-limit/get': null,
+  'packages/list-packages-for-organization': 'read:packages',
+  'packages/list-packages-for-user': 'read:packages',
+};
+
+/** GitHub's documentation of each packages listing, as its refusals link it. */
+const PACKAGES_DOCS: Readonly<Record<string, string>> = {
+  'packages/list-packages-for-organization':
+    'https://docs.github.com/rest/packages/packages#list-packages-for-an-organization',
+  'packages/list-packages-for-user':
+    'https://docs.github.com/rest/packages/packages#list-packages-for-a-user',
+};
+
 export function identify(state: FakeGitHubState, request: FakeRequest, nowMs: number): Caller {
   const header = request.headers.authorization;
   if (!header) return { kind: 'none' };
@@ -73,6 +92,8 @@ export function identify(state: FakeGitHubState, request: FakeRequest, nowMs: nu
       ...(check.clockRefusal === undefined ? {} : { clockRefusal: check.clockRefusal }),
     };
   }
+  const personal = state.personalTokens.get(credential);
+  if (personal) return { kind: 'pat', token: personal };
   const token = state.tokens.get(credential);
   if (!token) return { kind: 'token', installation: undefined, expired: false };
   const installation = state.installations.find((candidate) => candidate.id === token.installationId);
@@ -95,9 +116,10 @@ export function guard(state: FakeGitHubState, request: FakeRequest, nowMs: numbe
   const operationId = request.operation.operationId;
   if (PUBLIC_OPERATIONS.has(operationId)) return undefined;
   if (APP_OPERATIONS.has(operationId)) {
-    if (caller.kind === 'token') {
+    if (caller.kind === 'token' || caller.kind === 'pat') {
+      const what = caller.kind === 'token' ? 'an installation token' : 'a personal access token';
       return {
-        problems: [`${operationId} takes the App's JWT, not an installation token`],
+        problems: [`${operationId} takes the App's JWT, not ${what}`],
         response: unauthorized('A JSON web token could not be decoded'),
       };
     }
@@ -117,10 +139,16 @@ export function guard(state: FakeGitHubState, request: FakeRequest, nowMs: numbe
       response: unauthorized('Bad credentials'),
     };
   }
+  if (caller.kind === 'pat') return guardPersonal(caller.token, operationId);
+  if (caller.kind === 'none' && operationId in PAT_OPERATIONS && operationId !== 'rate-limit/get') {
+    return { response: unauthorized('Requires authentication') };
+  }
   if (caller.kind === 'none' || !caller.installation || caller.expired) {
     return { response: unauthorized('Bad credentials') };
   }
   if (operationId === 'rate-limit/get') return undefined;
+  // Neither the authenticated user nor packages are open to GitHub Apps' installation tokens.
+  if (operationId in PAT_OPERATIONS) return { response: forbidden('Resource not accessible by integration') };
   const { owner, repo } = request.operation.params;
   if (owner !== undefined && repo !== undefined) {
     const key = `${owner}/${repo}`.toLowerCase();
@@ -141,4 +169,54 @@ export function guard(state: FakeGitHubState, request: FakeRequest, nowMs: numbe
     };
   }
   return undefined;
+}
+
+const forbidden = (message: string, documentation = 'https://docs.github.com/rest'): FakeResponse => ({
+  status: 403,
+  body: { message, documentation_url: documentation, status: '403' },
+});
+
+/**
+ * A personal access token: revoked ones are 401; operations outside `PAT_OPERATIONS` are not modelled
+ * (a violation, so a test never relies on an answer GitHub might not give); a classic token lacking the
+ * scope gets GitHub's own words, a fine-grained one the packages API's refusal.
+ */
+function guardPersonal(token: FakePersonalToken, operationId: string): Guarded | undefined {
+  if (token.revoked) return { response: unauthorized('Bad credentials') };
+  const headers = personalHeaders(token, operationId);
+  const refuse = (response: FakeResponse) => ({ ...response, headers });
+  if (!(operationId in PAT_OPERATIONS)) {
+    return {
+      problems: [`the fake models ${operationId} for installation tokens only, not personal access tokens`],
+      response: refuse(forbidden('Resource not accessible by personal access token')),
+    };
+  }
+  const scope = PAT_OPERATIONS[operationId];
+  if (!scope) return undefined;
+  if (token.kind === 'fine_grained')
+    return {
+      response: refuse(
+        forbidden('Resource not accessible by personal access token', PACKAGES_DOCS[operationId]),
+      ),
+    };
+  if (!hasScope(token, scope))
+    return {
+      response: refuse(
+        forbidden(`You need at least ${scope} scope to list packages.`, PACKAGES_DOCS[operationId]),
+      ),
+    };
+  return undefined;
+}
+
+/**
+ * The headers GitHub adds for a classic token: the scopes it holds (`X-OAuth-Scopes`) and those the
+ * operation accepts (`X-Accepted-OAuth-Scopes`). Fine-grained tokens get neither.
+ */
+export function personalHeaders(token: FakePersonalToken, operationId: string): Record<string, string> {
+  if (token.kind !== 'classic') return {};
+  const accepted = PAT_OPERATIONS[operationId];
+  return {
+    'x-oauth-scopes': token.scopes.join(', '),
+    'x-accepted-oauth-scopes': accepted ?? '',
+  };
 }

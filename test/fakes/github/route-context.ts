@@ -1,5 +1,5 @@
 import type { FakeRequest, FakeResponse } from '../openapi/contract-server.js';
-import type { FakeGitHubState, FakeInstallation } from './state.js';
+import type { FakeGitHubState, FakeInstallation, FakePersonalToken } from './state.js';
 
 /** What every route of the fake GitHub gets. */
 export interface RouteContext {
@@ -10,6 +10,8 @@ export interface RouteContext {
   readonly linkRoot: string;
   readonly now: () => number;
   readonly installation: FakeInstallation | undefined;
+  /** The caller's personal access token, when it used one. */
+  readonly personalToken?: FakePersonalToken;
   /** GitHub Enterprise Server's version; undefined for github.com. */
   readonly enterpriseVersion?: string;
   /** An answer shaped by the description: required fields the route leaves out are filled. */

@@ -1,6 +1,9 @@
 import type { AppKeys } from './app-jwt.js';
 
-/** What the fake GitHub holds: one App, its installations, and the repositories' comments, statuses, runs. */
+/**
+ * What the fake GitHub holds: one App, its installations, and the repositories' comments, statuses, runs;
+ * personal access tokens, the users and organisations they see, and their container packages.
+ */
 
 export type Permissions = Readonly<Record<string, 'read' | 'write'>>;
 
@@ -104,6 +107,37 @@ export interface FakeToken {
   revoked: boolean;
 }
 
+/**
+ * A personal access token. A classic one carries OAuth scopes (answered in `X-OAuth-Scopes`); a
+ * fine-grained one has none and cannot use the packages API.
+ */
+export interface FakePersonalToken {
+  readonly login: string;
+  readonly userId: number;
+  readonly kind: 'classic' | 'fine_grained';
+  readonly scopes: readonly string[];
+  /** Organisations (lower case) whose private packages the token's user may read. */
+  readonly orgs: readonly string[];
+  revoked: boolean;
+}
+
+/** A user or an organisation: packages belong to one. */
+export interface FakeOwner {
+  readonly login: string;
+  readonly id: number;
+  readonly type: 'org' | 'user';
+}
+
+/** A container package (an image on ghcr.io), `name` as GitHub shows it (`app`, `team/app`). */
+export interface FakePackage {
+  readonly id: number;
+  /** Lower case owner login. */
+  readonly owner: string;
+  readonly name: string;
+  readonly visibility: 'public' | 'private';
+  readonly createdAt: string;
+}
+
 export interface FakeGitHubState {
   readonly app: FakeApp;
   readonly keys: AppKeys;
@@ -121,7 +155,20 @@ export interface FakeGitHubState {
   readonly rateLimit: { limit: number; remaining: number; reset: number };
   /** How long an installation token lives (GitHub: one hour). */
   readonly tokenLifetimeMs: number;
+  /** Personal access tokens by value. */
+  readonly personalTokens: Map<string, FakePersonalToken>;
+  /** Users and organisations by lower-case login. */
+  readonly owners: Map<string, FakeOwner>;
+  /** Container packages, in the order they were added (GitHub lists them so). */
+  readonly packages: FakePackage[];
   nextId: number;
+}
+
+/** Whether a classic token's scopes hold `scope`; `write:packages` includes `read:packages`, as GitHub grants it. */
+export function hasScope(token: FakePersonalToken, scope: string): boolean {
+  if (token.kind !== 'classic') return false;
+  if (token.scopes.includes(scope)) return true;
+  return scope === 'read:packages' && token.scopes.includes('write:packages');
 }
 
 /** The App's bot account, as GitHub shows it on what the App writes. */
