@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from './fakes/github/fake-github.js';
-import { pollNow, startTestApp, type TestApp } from './support/app.js';
+import { pollNow, registerWithSecret, startLoopbackTestApp, type TestApp } from './support/app.js';
 import { testDatabaseTargets } from './support/databases.js';
 import {
   OCI_MANIFEST,
@@ -45,7 +45,7 @@ describe.skipIf(!tools).each(targets)('GitHub Container Registry through the API
         github.isPersonalToken(password, 'read:packages') ? 'reader' : undefined,
     });
     image = await pushImage(registry, { repository: 'acme/app', tag: '1.0', format: 'oci', user: 'admin' });
-    t = await startTestApp(target, { config: { allowPrivateNetworks: true, egressAllowAnyPort: true } });
+    t = await startLoopbackTestApp(target);
   }, 60_000);
   afterAll(async () => {
     await t?.dispose();
@@ -59,20 +59,14 @@ describe.skipIf(!tools).each(targets)('GitHub Container Registry through the API
     return response;
   };
   const register = async (name: string, token: string, config: Record<string, unknown> = {}) => {
-    const secret = await request({
-      method: 'POST',
-      url: '/api/v1/secrets',
-      payload: { name: `${name}-pat`, value: { username: 'octocat', password: token } },
-    });
-    return request({
-      method: 'POST',
-      url: '/api/v1/integrations',
-      payload: {
+    const created = await registerWithSecret(
+      t,
+      { name: `${name}-pat`, value: { username: 'octocat', password: token } },
+      {
         name,
         type: 'registry',
         provider: 'ghcr',
         endpoint: registry.url,
-        authRef: secret.body.authRef,
         config: {
           owner: 'acme',
           apiUrl: github.apiUrl,
@@ -81,16 +75,17 @@ describe.skipIf(!tools).each(targets)('GitHub Container Registry through the API
           ...config,
         },
       },
-    });
+    );
+    answered.push(JSON.stringify(created));
+    return created;
   };
 
   it.skipIf(!target.available)(
     'registers an integration with a personal access token and tests it',
     async () => {
       const created = await register('ghcr', PAT);
-      expect(created.status).toBe(201);
-      expect(created.body.config).toMatchObject({ owner: 'acme', ownerType: 'org' });
-      id = created.body.id;
+      expect(created.config).toMatchObject({ owner: 'acme', ownerType: 'org' });
+      id = created.id;
 
       const tested = await request({ method: 'POST', url: `/api/v1/integrations/${id}/test` });
 
@@ -150,7 +145,7 @@ describe.skipIf(!tools).each(targets)('GitHub Container Registry through the API
     async () => {
       const created = await register('ghcr-repo-only', BARE);
 
-      const tested = await request({ method: 'POST', url: `/api/v1/integrations/${created.body.id}/test` });
+      const tested = await request({ method: 'POST', url: `/api/v1/integrations/${created.id}/test` });
 
       expect(tested.body.success).toBe(false);
       expect(tested.body.checks.at(-1)).toMatchObject({

@@ -43,6 +43,7 @@ export {
   type PushedManifest,
   type PushImageOptions,
   pushImage,
+  pushSampleImages,
 } from './registry/images.js';
 export {
   OCI_EMPTY,

@@ -3,7 +3,7 @@ import {
   OCI_INDEX,
   OCI_MANIFEST,
   type PushedImage,
-  pushImage,
+  pushSampleImages,
   registryToolsAvailable,
   startRegistry,
   type TestRegistry,
@@ -47,24 +47,7 @@ describe.skipIf(!available)('acr plugin', () => {
       accountCheck: (username, password) => azure.front.accountCheck(username, password),
     });
     azure.front.setRegistry(registry.url);
-    app = await pushImage(registry, { repository: 'acme/app', tag: '1.0', format: 'oci', user: 'admin' });
-    await pushImage(registry, {
-      repository: 'acme/app',
-      tag: '2.0',
-      format: 'oci',
-      user: 'admin',
-      content: 'v2',
-    });
-    multi = await pushImage(registry, {
-      repository: 'acme/multi',
-      tag: 'latest',
-      format: 'oci',
-      user: 'admin',
-      platforms: [
-        { os: 'linux', architecture: 'amd64' },
-        { os: 'linux', architecture: 'arm64', variant: 'v8' },
-      ],
-    });
+    ({ app, multi } = await pushSampleImages(registry));
   }, 60_000);
   afterAll(async () => {
     await registry?.stop();

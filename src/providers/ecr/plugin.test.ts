@@ -4,7 +4,7 @@ import {
   OCI_INDEX,
   OCI_MANIFEST,
   type PushedImage,
-  pushImage,
+  pushSampleImages,
   registryToolsAvailable,
   startRegistry,
   type TestRegistry,
@@ -51,24 +51,7 @@ describe.skipIf(!available)('ecr provider', () => {
       auth: 'basic',
       accounts: { AWS: { password: REGISTRY_PASSWORD, role: 'reader' } },
     });
-    app = await pushImage(registry, { repository: 'acme/app', tag: '1.0', format: 'oci', user: 'admin' });
-    await pushImage(registry, {
-      repository: 'acme/app',
-      tag: '2.0',
-      format: 'oci',
-      user: 'admin',
-      content: 'two',
-    });
-    multi = await pushImage(registry, {
-      repository: 'acme/multi',
-      tag: 'latest',
-      format: 'oci',
-      user: 'admin',
-      platforms: [
-        { os: 'linux', architecture: 'amd64' },
-        { os: 'linux', architecture: 'arm64', variant: 'v8' },
-      ],
-    });
+    ({ app, multi } = await pushSampleImages(registry));
     aws = await startFakeAws({ registryPassword: REGISTRY_PASSWORD });
     seedKeys(aws, READ_ONLY_ACTIONS);
     for (const name of REPOSITORIES) aws.addRepository(name);

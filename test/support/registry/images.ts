@@ -274,3 +274,23 @@ function writeDirLayout(dir: string, top: Blob, images: readonly BuiltImage[]): 
   }
   return `dir:${dir}`;
 }
+
+/**
+ * The images the registry providers' tests read: `acme/app` at `1.0` and `2.0` (different manifests)
+ * and `acme/multi:latest`, an index of linux/amd64 and linux/arm64/v8, all pushed as `admin`.
+ */
+export async function pushSampleImages(
+  registry: TestRegistry,
+): Promise<{ readonly app: PushedImage; readonly multi: PushedImage }> {
+  const push = (repository: string, tag: string, extra: Partial<PushImageOptions> = {}) =>
+    pushImage(registry, { repository, tag, format: 'oci', user: 'admin', ...extra });
+  const app = await push('acme/app', '1.0');
+  await push('acme/app', '2.0', { content: 'two' });
+  const multi = await push('acme/multi', 'latest', {
+    platforms: [
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    ],
+  });
+  return { app, multi };
+}
