@@ -24,16 +24,35 @@ const ROLES: Readonly<Record<number, string>> = {
   50: 'Owner',
 };
 
+/** What a kind of integration needs of the token's scopes. */
+export interface TokenNeed {
+  /** Any one of these scopes will do (the first the token has is named). */
+  readonly anyOf: readonly [string, ...string[]];
+  /** What goes without it, for the message: `notes and statuses need api`. */
+  readonly missing: string;
+  /** What will show a missing scope when the token's scopes cannot be read: `writes will tell`. */
+  readonly untold: string;
+}
+
+/** `scm`: notes, discussions and statuses are writes. */
+export const SCM_TOKEN_NEED: TokenNeed = {
+  anyOf: ['api'],
+  missing: 'notes and statuses need api',
+  untold: 'writes will tell',
+};
+
 /**
- * The connection test, step by step (reference scm-platforms.md §8): GitLab's API answers at the endpoint
- * (`GET /version` without a token: 401 still proves it); the token is accepted (`GET /user`); it has the
- * `api` scope and is not about to expire (`GET /personal_access_tokens/self`, for personal, project and
- * group tokens); the version; and for each configured project, the token's user has a role that can
- * comment (Reporter) and set statuses (Developer).
+ * The steps every kind of `gitlab` integration starts with (reference scm-platforms.md §8): GitLab's API
+ * answers at the endpoint (`GET /version` without a token: 401 still proves it); the token is accepted
+ * (`GET /user`); its scopes and expiry (`GET /personal_access_tokens/self`, for personal, project and
+ * group tokens); the version. `reached` is false when a step the rest depends on failed.
  */
-export async function testConnection(session: GitLabSession, now: Date): Promise<TestConnectionResult> {
+export async function commonSteps(
+  session: GitLabSession,
+  now: Date,
+  need: TokenNeed,
+): Promise<{ checks: ConnectionCheck[]; reached: boolean }> {
   const checks: ConnectionCheck[] = [];
-  const done = () => connectionResult(checks, `connected to GitLab at ${session.urls.web}`);
 
   let probe: HttpResponse;
   try {
@@ -47,7 +66,7 @@ export async function testConnection(session: GitLabSession, now: Date): Promise
     });
   } catch (error) {
     checks.push({ name: 'reachable', ok: false, message: describeFailure(error).message });
-    return done();
+    return { checks, reached: false };
   }
   if (probe.status === 404) {
     checks.push({
@@ -55,7 +74,7 @@ export async function testConnection(session: GitLabSession, now: Date): Promise
       ok: false,
       message: `${session.urls.api} answered 404: not GitLab's API; check the endpoint (and its relative root)`,
     });
-    return done();
+    return { checks, reached: false };
   }
   checks.push({ name: 'reachable', ok: true, message: `${session.urls.api} answered HTTP ${probe.status}` });
 
@@ -64,10 +83,10 @@ export async function testConnection(session: GitLabSession, now: Date): Promise
     checks.push({ name: 'authenticated', ok: true, message: `the token acts as @${me.username}` });
   } catch (error) {
     checks.push({ name: 'authenticated', ok: false, message: describeFailure(error).message });
-    return done();
+    return { checks, reached: false };
   }
 
-  checks.push(await tokenCheck(session, now));
+  checks.push(await tokenCheck(session, now, need));
 
   try {
     const { version } = await session.read(VersionSchema, {
@@ -79,35 +98,55 @@ export async function testConnection(session: GitLabSession, now: Date): Promise
   } catch (error) {
     checks.push({ name: 'version', ok: false, message: describeFailure(error).message });
   }
-
-  for (const path of (session.config.repositories ?? []).slice(0, MAX_TESTED_PROJECTS)) {
-    checks.push(await projectCheck(session, path));
-  }
-  return done();
+  return { checks, reached: true };
 }
+
+/**
+ * The connection test of an `scm` integration: the common steps, then for each configured project the
+ * token's user has a role that can comment (Reporter) and set statuses (Developer).
+ */
+export async function testConnection(session: GitLabSession, now: Date): Promise<TestConnectionResult> {
+  const { checks, reached } = await commonSteps(session, now, SCM_TOKEN_NEED);
+  if (reached) {
+    for (const path of (session.config.repositories ?? []).slice(0, MAX_TESTED_PROJECTS)) {
+      checks.push(await projectCheck(session, path));
+    }
+  }
+  return connectionResult(checks, `connected to GitLab at ${session.urls.web}`);
+}
+
+/** The share of GitLab's rate limit left by an answer's `RateLimit-*` headers, when it sent them. */
+export function quotaLeft(
+  headers: Readonly<Record<string, string | undefined>>,
+): { remaining: number; limit: number; share: number } | undefined {
+  const remaining = Number(headers['ratelimit-remaining']);
+  const limit = Number(headers['ratelimit-limit']);
+  if (!Number.isFinite(remaining) || !Number.isFinite(limit) || limit <= 0) return undefined;
+  return { remaining, limit, share: remaining / limit };
+}
+
+/** The words for a nearly spent rate limit. */
+export const quotaMessage = (quota: { remaining: number; limit: number }) =>
+  `GitLab's rate limit is nearly spent: ${quota.remaining} of ${quota.limit} requests left`;
 
 /** Health: the API answers with the token; degraded when the rate limit is nearly spent or the token expires soon. */
 export async function checkHealth(session: GitLabSession, now: Date): Promise<HealthCheckResult> {
   const response = await session.call({ method: 'GET', path: '/version', operation: 'health' });
   const version = parse(VersionSchema, response.json(), 'GET /version').version;
-  const remaining = Number(response.headers['ratelimit-remaining']);
-  const limit = Number(response.headers['ratelimit-limit']);
-  if (
-    Number.isFinite(remaining) &&
-    Number.isFinite(limit) &&
-    limit > 0 &&
-    remaining / limit < DEGRADED_QUOTA_SHARE
-  )
-    return {
-      status: 'degraded',
-      message: `GitLab's rate limit is nearly spent: ${remaining} of ${limit} requests left`,
-    };
-  const token = await tokenCheck(session, now);
+  const quota = quotaLeft(response.headers);
+  if (quota && quota.share < DEGRADED_QUOTA_SHARE)
+    return { status: 'degraded', message: quotaMessage(quota) };
+  const token = await tokenCheck(session, now, SCM_TOKEN_NEED);
   if (!token.ok || /expires/.test(token.message)) return { status: 'degraded', message: token.message };
   return { status: 'healthy', message: `GitLab ${version} answers; the token is accepted` };
 }
 
-async function tokenCheck(session: GitLabSession, now: Date): Promise<ConnectionCheck> {
+/** The token's scopes and expiry, against what the integration needs. */
+export async function tokenCheck(
+  session: GitLabSession,
+  now: Date,
+  need: TokenNeed,
+): Promise<ConnectionCheck> {
   let token: { scopes: string[]; expires_at?: string | null | undefined };
   try {
     token = await session.read(TokenSelfSchema, {
@@ -121,15 +160,16 @@ async function tokenCheck(session: GitLabSession, now: Date): Promise<Connection
       return {
         name: 'token',
         ok: true,
-        message: "the token's scopes cannot be read (an OAuth token?); writes will tell",
+        message: `the token's scopes cannot be read (an OAuth token?); ${need.untold}`,
       };
     return { name: 'token', ok: false, message: describeFailure(error).message };
   }
-  if (!token.scopes.includes('api'))
+  const scope = need.anyOf.find((wanted) => token.scopes.includes(wanted));
+  if (scope === undefined)
     return {
       name: 'token',
       ok: false,
-      message: `the token has the scopes ${token.scopes.join(', ') || 'none'}; notes and statuses need api`,
+      message: `the token has the scopes ${token.scopes.join(', ') || 'none'}; ${need.missing}`,
     };
   const expires = token.expires_at ? Date.parse(token.expires_at) : Number.NaN;
   const days = (expires - now.getTime()) / 86_400_000;
@@ -137,12 +177,14 @@ async function tokenCheck(session: GitLabSession, now: Date): Promise<Connection
     return {
       name: 'token',
       ok: true,
-      message: `scope api; the token expires on ${token.expires_at} (in ${Math.max(0, Math.floor(days))} days)`,
+      message: `scope ${scope}; the token expires on ${token.expires_at} (in ${Math.max(0, Math.floor(days))} days)`,
     };
   return {
     name: 'token',
     ok: true,
-    message: token.expires_at ? `scope api; valid until ${token.expires_at}` : 'scope api; no expiry',
+    message: token.expires_at
+      ? `scope ${scope}; valid until ${token.expires_at}`
+      : `scope ${scope}; no expiry`,
   };
 }
 

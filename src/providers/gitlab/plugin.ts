@@ -1,6 +1,8 @@
 import { BoundedMap } from '../../core/bounded-map.js';
 import type { ConnectorPlugin } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
+import { testCiConnection } from './ci-connection.js';
+import { checkCiHealth } from './ci-health.js';
 import { type GitLabConfig, GitLabConfigSchema } from './config.js';
 import { checkHealth, testConnection } from './connection.js';
 import { describeFailure } from './errors.js';
@@ -9,11 +11,15 @@ import { createSession, type SharedState } from './session.js';
 
 /**
  * Creates the `gitlab` provider: gitlab.com or a self-managed GitLab, with a personal, project or group
- * access token. The token's user (`GET /user`) is cached in the returned instance per integration and token.
+ * access token. It serves two integration types on the same GitLab and token: `scm` (merge request
+ * notes, statuses, check runs, discussions) and `ci` (GitLab CI/CD: connection test and health of the
+ * configured projects' pipelines and runners). The capability list is the plugin's, so it names the SCM
+ * operations; the catalog refuses them for a `ci` integration by its type. The token's user
+ * (`GET /user`) is cached in the returned instance per integration and token.
  *
  * @example
  * const plugin = createGitLabPlugin();
- * // register: { provider: 'gitlab', type: 'scm', endpoint: 'https://gitlab.com',
+ * // register: { provider: 'gitlab', type: 'scm' (or 'ci'), endpoint: 'https://gitlab.com',
  * //   authRef: 'authref://local/<id>' (holding the token), config: { repositories: ['acme/app'] } }
  */
 export function createGitLabPlugin(): ConnectorPlugin<GitLabConfig> {
@@ -21,7 +27,7 @@ export function createGitLabPlugin(): ConnectorPlugin<GitLabConfig> {
   return {
     provider: 'gitlab',
     displayName: 'GitLab (gitlab.com and self-managed)',
-    types: ['scm'],
+    types: ['scm', 'ci'],
     configSchema: GitLabConfigSchema,
     capabilities: [
       'test_connection',
@@ -34,12 +40,20 @@ export function createGitLabPlugin(): ConnectorPlugin<GitLabConfig> {
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
       guardedTest(
-        () => testConnection(createSession(context, shared), context.now()),
+        () =>
+          (context.integration.type === 'ci' ? testCiConnection : testConnection)(
+            createSession(context, shared),
+            context.now(),
+          ),
         (error) => describeFailure(error).message,
       ),
     checkHealth: (context) =>
       guardedHealth(
-        () => checkHealth(createSession(context, shared), context.now()),
+        () =>
+          (context.integration.type === 'ci' ? checkCiHealth : checkHealth)(
+            createSession(context, shared),
+            context.now(),
+          ),
         (error) => describeFailure(error).message,
       ),
     scm: (context) => createGitLabScmClient(context, shared),

@@ -26,6 +26,31 @@ export const ProjectSchema = Type.Object({
   ),
 });
 
+/** The project as a `ci` integration reads it: whether CI/CD is on for the token's user. */
+export const CiProjectSchema = Type.Object({
+  id: Type.Integer(),
+  path_with_namespace: Type.String(),
+  jobs_enabled: Type.Optional(Nullable(Type.Boolean())),
+  builds_access_level: Type.Optional(Nullable(Type.String())),
+});
+
+export const PipelineListSchema = Type.Array(
+  Type.Object({
+    id: Type.Integer(),
+    status: Type.String(),
+    ref: Type.Optional(Nullable(Type.String())),
+    created_at: Type.Optional(Nullable(Type.String())),
+  }),
+);
+
+export const RunnerListSchema = Type.Array(
+  Type.Object({
+    id: Type.Integer(),
+    paused: Type.Optional(Nullable(Type.Boolean())),
+    active: Type.Optional(Nullable(Type.Boolean())),
+  }),
+);
+
 export const NoteSchema = Type.Object({
   id: Type.Integer(),
   body: Nullable(Type.String()),

@@ -37,6 +37,8 @@ export interface GitLabCall {
   readonly okStatuses?: readonly number[];
   /** A write that is safe to repeat (setting a note's body, say). */
   readonly retryable?: boolean;
+  /** Sees each answer (every page of a list), e.g. for its `RateLimit-*` headers. */
+  readonly onResponse?: (response: HttpResponse) => void;
 }
 
 export interface GitLabSession {
@@ -75,10 +77,14 @@ export function createSession(context: PluginContext<GitLabConfig>, shared: Shar
     });
   }
 
-  const call = (request: GitLabCall) =>
-    context.credentials.withRetry(async (credential) => send(request, tokenOf(credential.value)), {
-      isRejected: (error) => statusOf(error) === 401,
-    });
+  const call = async (request: GitLabCall) => {
+    const response = await context.credentials.withRetry(
+      async (credential) => send(request, tokenOf(credential.value)),
+      { isRejected: (error) => statusOf(error) === 401 },
+    );
+    request.onResponse?.(response);
+    return response;
+  };
 
   const read = async <T extends TSchema>(schema: T, request: GitLabCall) =>
     parse(schema, (await call(request)).json(), `${request.method} ${request.operation}`);

@@ -20,6 +20,8 @@ const LIST_OPERATIONS = [
   // 200 typed as one APIEntitiesNote / APIEntitiesDiscussion; GitLab answers an array of them (notes file).
   ['/api/v4/projects/{id}/merge_requests/{noteable_id}/notes', 'APIEntitiesNote'],
   ['/api/v4/projects/{id}/merge_requests/{noteable_id}/discussions', 'APIEntitiesDiscussion'],
+  // The same for a project's runners: GitLab's `present paginate(runners)` answers an array.
+  ['/api/v4/projects/{id}/runners', 'APIEntitiesCiRunner'],
 ] as const;
 
 /** Fields typed as one object `$ref` that GitLab answers as arrays (notes file, "Conventions"). */

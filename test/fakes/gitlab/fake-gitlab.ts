@@ -14,6 +14,7 @@ import { type GitLabRandomFaultOptions, randomFaults } from './faults.js';
 import { authorize, type Grant } from './guard.js';
 import { createRateLimiter, type RateLimitState } from './rate-limit.js';
 import type { Route, RouteContext } from './route-context.js';
+import { ciRoutes } from './routes-ci.js';
 import { commitRoutes } from './routes-commits.js';
 import { discussionRoutes } from './routes-discussions.js';
 import { mergeRequestRoutes } from './routes-merge-requests.js';
@@ -40,10 +41,15 @@ export {
   type AccessLevel,
   type FakeDiffFile,
   type FakeMergeRequest,
+  type FakePipeline,
   type FakeProject,
+  type FakeRunner,
   type FakeToken,
   type FakeUser,
+  type FeatureAccessLevel,
   type Rejection,
+  type RunnerStatus,
+  type RunnerType,
 } from './state.js';
 
 /**
@@ -117,6 +123,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   ...mergeRequestRoutes,
   ...statusRoutes,
   ...commitRoutes,
+  ...ciRoutes,
 };
 
 /**

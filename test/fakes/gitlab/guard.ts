@@ -32,6 +32,10 @@ const USER_READS = new Set(['getApiV4User', 'getApiV4Version', 'getApiV4Metadata
 const NEEDS: Readonly<Record<string, number>> = {
   getApiV4ProjectsId: ACCESS.guest,
   [STATUS_POST]: ACCESS.developer,
+  // `read_pipeline` and `read_build`: the route weighs the role against the project's CI/CD settings.
+  getApiV4ProjectsIdPipelines: ACCESS.guest,
+  // `read_project_runners` (`authorize! :read_project_runners` before every project runner route).
+  getApiV4ProjectsIdRunners: ACCESS.maintainer,
 };
 
 const json = (status: number, body: unknown, headers: Readonly<Record<string, string>>): FakeResponse => ({

@@ -17,8 +17,11 @@ export interface RouteContext {
   reject(status: number, body: unknown): FakeResponse;
 }
 
-/** One operation of the description, keyed by its `operationId`. */
-export type Route = (request: FakeRequest, context: RouteContext) => FakeResponse;
+/**
+ * One operation of the description, keyed by its `operationId`. `undefined` for a request the description
+ * allows but the fake does not model (a filter it cannot honour): reported as unimplemented, never guessed.
+ */
+export type Route = (request: FakeRequest, context: RouteContext) => FakeResponse | undefined;
 
 /** The user behind the token (a project token's bot, a job token's user). */
 export const caller = (context: RouteContext): FakeUser => context.grant.token.user;

@@ -24,7 +24,8 @@ function commitOf(context: RouteContext, sha: string | undefined): FakeCommit | 
   return context.store.commits.get(projectOf(context).id)?.get(sha ?? '');
 }
 
-function pipelineJson(pipeline: FakePipeline, context: RouteContext): Record<string, unknown> {
+/** GitLab's `APIEntitiesCiPipelineBasic`. */
+export function pipelineJson(pipeline: FakePipeline, context: RouteContext): Record<string, unknown> {
   const project = projectOf(context);
   return {
     id: pipeline.id,

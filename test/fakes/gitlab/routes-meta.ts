@@ -47,7 +47,13 @@ export function projectJson(project: FakeProject, context: RouteContext): Record
     archived: false,
     empty_repo: false,
     merge_requests_enabled: true,
-    jobs_enabled: true,
+    // `feature_available?(:builds, current_user)`: off when disabled, and for non-members when members only.
+    jobs_enabled:
+      project.buildsAccessLevel === 'enabled' ||
+      (project.buildsAccessLevel === 'private' && context.grant.access > 0),
+    builds_access_level: project.buildsAccessLevel,
+    public_jobs: project.publicBuilds,
+    shared_runners_enabled: project.sharedRunnersEnabled,
     merge_method: 'merge',
     only_allow_merge_if_pipeline_succeeds: false,
     _links: { self: api, merge_requests: `${api}/merge_requests` },

@@ -8,11 +8,15 @@ import {
   type FakeNote,
   type FakePipeline,
   type FakeProject,
+  type FakeRunner,
   type FakeToken,
   type FakeUser,
+  type FeatureAccessLevel,
   findMergeRequest,
   findProject,
   iso,
+  type RunnerStatus,
+  type RunnerType,
   type TokenKind,
   type Visibility,
 } from './state.js';
@@ -87,7 +91,17 @@ export function createSeeding(store: FakeGitLabStore, now: () => number) {
     return value;
   }
 
-  function addProject(options: { path: string; visibility?: Visibility; defaultBranch?: string }) {
+  function addProject(options: {
+    path: string;
+    visibility?: Visibility;
+    defaultBranch?: string;
+    /** CI/CD: `enabled` (default), `private` (members only) or `disabled`. */
+    buildsAccessLevel?: FeatureAccessLevel;
+    /** "Public pipelines", on by default as in GitLab. */
+    publicBuilds?: boolean;
+    /** Instance runners allowed, on by default as in GitLab. */
+    sharedRunnersEnabled?: boolean;
+  }) {
     if (findProject(store, options.path)) throw new Error(`project ${options.path} exists`);
     const created: FakeProject = {
       id: store.nextId++,
@@ -95,6 +109,9 @@ export function createSeeding(store: FakeGitLabStore, now: () => number) {
       visibility: options.visibility ?? 'private',
       defaultBranch: options.defaultBranch ?? 'main',
       members: new Map(),
+      buildsAccessLevel: options.buildsAccessLevel ?? 'enabled',
+      publicBuilds: options.publicBuilds ?? true,
+      sharedRunnersEnabled: options.sharedRunnersEnabled ?? true,
     };
     store.projects.push(created);
     return created;
@@ -142,6 +159,41 @@ export function createSeeding(store: FakeGitLabStore, now: () => number) {
     };
     pipelines.push(pipeline);
     return pipeline;
+  }
+
+  /**
+   * A CI runner: an instance runner (every project that allows instance runners), a group runner (`group`
+   * and its subgroups' projects) or a project runner (`projects`). Online and not paused unless told.
+   */
+  function addRunner(options: {
+    type: RunnerType;
+    projects?: readonly ProjectRef[];
+    group?: string;
+    status?: RunnerStatus;
+    paused?: boolean;
+    description?: string;
+    tags?: readonly string[];
+    version?: string;
+  }): FakeRunner {
+    if (options.type === 'project_type' && (options.projects ?? []).length === 0)
+      throw new Error('a project runner needs at least one project');
+    if (options.type === 'group_type' && !options.group) throw new Error('a group runner needs its group');
+    const id = store.nextId++;
+    const runner: FakeRunner = {
+      id,
+      description: options.description ?? `runner-${id}`,
+      runnerType: options.type,
+      group: options.type === 'group_type' ? (options.group ?? null) : null,
+      projectIds:
+        options.type === 'project_type' ? (options.projects ?? []).map((ref) => project(ref).id) : [],
+      tags: [...(options.tags ?? [])],
+      version: options.version ?? '17.5.0',
+      status: options.status ?? 'online',
+      paused: options.paused ?? false,
+      createdAt: iso(now()),
+    };
+    store.runners.push(runner);
+    return runner;
   }
 
   /**
@@ -216,7 +268,17 @@ export function createSeeding(store: FakeGitLabStore, now: () => number) {
     return note;
   }
 
-  return { addUser, addToken, addProject, addMember, addCommit, addPipeline, addMergeRequest, addNote };
+  return {
+    addUser,
+    addToken,
+    addProject,
+    addMember,
+    addCommit,
+    addPipeline,
+    addRunner,
+    addMergeRequest,
+    addNote,
+  };
 }
 
 /** What `createSeeding` returns; `FakeGitLab` has all of it. */

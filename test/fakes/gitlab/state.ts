@@ -34,6 +34,9 @@ export interface FakeToken {
 /** Who may see a project without being a member. */
 export type Visibility = 'private' | 'internal' | 'public';
 
+/** A project feature's setting (`builds_access_level` for CI/CD): on, members only, or off. */
+export type FeatureAccessLevel = 'enabled' | 'private' | 'disabled';
+
 /** A project, its members by user id with their roles. */
 export interface FakeProject {
   readonly id: number;
@@ -42,6 +45,33 @@ export interface FakeProject {
   readonly visibility: Visibility;
   readonly defaultBranch: string;
   readonly members: Map<number, AccessLevel>;
+  /** CI/CD (Settings → General → Visibility): `disabled` turns pipelines and jobs off. Mutable for tests. */
+  buildsAccessLevel: FeatureAccessLevel;
+  /** "Public pipelines" (`public_jobs`): Guests and, in public projects, everyone may see pipelines. */
+  publicBuilds: boolean;
+  /** Instance runners may take this project's jobs (`shared_runners_enabled`). */
+  sharedRunnersEnabled: boolean;
+}
+
+/** How GitLab reports a runner: by when it last asked for jobs. */
+export type RunnerStatus = 'online' | 'offline' | 'never_contacted' | 'stale';
+/** Which jobs a runner may take: every project's, a group's projects', or chosen projects'. */
+export type RunnerType = 'instance_type' | 'group_type' | 'project_type';
+
+/** A CI runner. `status` and `paused` are mutable: a test takes runners offline. */
+export interface FakeRunner {
+  readonly id: number;
+  readonly description: string;
+  readonly runnerType: RunnerType;
+  /** A group runner's group (`acme` serves `acme/…` projects). */
+  readonly group: string | null;
+  /** A project runner's projects, by id. */
+  readonly projectIds: readonly number[];
+  readonly tags: readonly string[];
+  readonly version: string;
+  status: RunnerStatus;
+  paused: boolean;
+  readonly createdAt: string;
 }
 
 /** A CI pipeline of one commit and ref. */
@@ -187,6 +217,7 @@ export interface FakeGitLabStore {
   readonly notes: FakeNote[];
   readonly statuses: FakeStatus[];
   readonly commitComments: FakeCommitComment[];
+  readonly runners: FakeRunner[];
   readonly rejections: Rejection[];
   nextId: number;
 }
@@ -203,6 +234,7 @@ export function createStore(): FakeGitLabStore {
     notes: [],
     statuses: [],
     commitComments: [],
+    runners: [],
     rejections: [],
     nextId: 1,
   };
