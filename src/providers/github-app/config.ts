@@ -10,7 +10,8 @@ const Level = StringEnum(GITHUB_ANNOTATION_LEVELS);
 export const DEFAULT_CHECK_RUN_NAME = 'Security scan';
 
 /**
- * Settings of a `github_app` integration. The endpoint (github.com or a GitHub Enterprise Server URL in any
+ * Settings of a `github_app` integration, of type `scm` or `ci` (GitHub Actions): one schema, as a plugin
+ * has one; `organization` is read by `ci` only, the check run settings by `scm` only. The endpoint (github.com or a GitHub Enterprise Server URL in any
  * usual form) is the integration's `endpoint`; the App id (or client id) and private key come from its
  * `authRef`. Everything here is optional.
  */
@@ -27,7 +28,15 @@ export const GitHubAppConfigSchema = Type.Object(
       Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$' }), {
         maxItems: 100,
         uniqueItems: true,
-        description: 'Repositories (`owner/name`) a connection test checks the installation can reach.',
+        description:
+          'Repositories (`owner/name`). scm: those a connection test checks the installation can reach. ci: those whose GitHub Actions workflows and runs the integration watches.',
+      }),
+    ),
+    organization: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$',
+        description:
+          "ci only (scm ignores it): the organisation whose self-hosted GitHub Actions runners the integration watches (GET /orgs/{org}/actions/runners; the App needs the organization_self_hosted_runners: read permission). Without installationId or repositories, the installation is the App's on this organisation.",
       }),
     ),
     appSlug: Type.Optional(

@@ -6,10 +6,11 @@ import { versionCheck } from './server-version.js';
 import type { GitHubSession } from './session.js';
 
 /**
- * The connection test, step by step (the App authenticates, an installation is found, a token can be
- * made, the installation has the permissions this provider needs, each configured repository is reachable,
- * which GitHub and, for GitHub Enterprise Server, which version),
- * and the health check from `GET /rate_limit`, which does not count against the limit.
+ * The `scm` connection test, step by step (the App authenticates, an installation is found, a token can
+ * be made, the installation has the permissions this provider needs, each configured repository is
+ * reachable, which GitHub and, for GitHub Enterprise Server, which version), and the `scm` health check
+ * from `GET /rate_limit`, which does not count against the limit. The first three steps are shared with
+ * the `ci` (GitHub Actions) test in `ci-connection.ts`.
  */
 
 /** What the installation must grant, as `name:level`. */
@@ -17,9 +18,10 @@ export const REQUIRED_PERMISSIONS = ['checks:write', 'pull_requests:write', 'sta
 /** Below this share of the core quota left, health is degraded. */
 export const DEGRADED_QUOTA_SHARE = 0.1;
 /** Repositories a connection test checks at most. */
-const MAX_REPOSITORIES_CHECKED = 20;
+export const MAX_REPOSITORIES_CHECKED = 20;
 
-function grants(permissions: Readonly<Record<string, string>>, needed: string): boolean {
+/** Whether `permissions` (as a token lists them) grant `needed` (`name:level`; write includes read). */
+export function grants(permissions: Readonly<Record<string, string>>, needed: string): boolean {
   const [name = '', level = 'read'] = needed.split(':');
   const granted = permissions[name];
   return granted === 'write' || granted === 'admin' || (granted === 'read' && level === 'read');
@@ -29,8 +31,14 @@ function summary(checks: ConnectionCheck[]): TestConnectionResult {
   return connectionResult(checks, 'the GitHub App can post checks, statuses and comments');
 }
 
+/** An installation to act as, and how it was found (for the `installation` step's message). */
+export interface FoundInstallation {
+  readonly id: number;
+  readonly how: string;
+}
+
 /** The installation to test: configured, or the one on the first configured repository. */
-async function findInstallation(session: GitHubSession): Promise<{ id: number; how: string } | undefined> {
+async function findInstallation(session: GitHubSession): Promise<FoundInstallation | undefined> {
   if (session.config.installationId !== undefined)
     return { id: session.config.installationId, how: 'configured' };
   const first = session.config.repositories?.[0];
@@ -39,11 +47,30 @@ async function findInstallation(session: GitHubSession): Promise<{ id: number; h
   return { id: await session.installationId({ owner, repo }), how: `installed on ${first}` };
 }
 
-export async function testConnection(session: GitHubSession): Promise<TestConnectionResult> {
-  const checks: ConnectionCheck[] = [];
+/** How a connection test finds its installation, and what to tell the user when it cannot. */
+export interface InstallationLookup {
+  readonly find: (session: GitHubSession) => Promise<FoundInstallation | undefined>;
+  /** The `installation` step's message when there is nothing to find it by. */
+  readonly missing: string;
+}
+
+/**
+ * The steps every connection test of this provider starts with, pushed onto `checks`: `app` (`GET /app`
+ * with the App's JWT), `installation`, `installation_token`. Resolves to the installation and the
+ * permissions its token carries, or undefined when a step failed (the failed step is the last in `checks`).
+ *
+ * @example
+ * const auth = await authenticationSteps(session, checks, { find, missing: 'set installationId' });
+ * if (!auth) return connectionResult(checks, '…');
+ */
+export async function authenticationSteps(
+  session: GitHubSession,
+  checks: ConnectionCheck[],
+  lookup: InstallationLookup,
+): Promise<{ id: number; permissions: Readonly<Record<string, string>> } | undefined> {
   const failed = (name: string, error: unknown) => {
     checks.push({ name, ok: false, message: describeFailure(error).message });
-    return summary(checks);
+    return undefined;
   };
 
   let app: Awaited<ReturnType<GitHubSession['app']>>;
@@ -58,19 +85,15 @@ export async function testConnection(session: GitHubSession): Promise<TestConnec
     message: `authenticated as the App '${app.name}' (${app.slug}, id ${app.id})`,
   });
 
-  let installation: { id: number; how: string } | undefined;
+  let installation: FoundInstallation | undefined;
   try {
-    installation = await findInstallation(session);
+    installation = await lookup.find(session);
   } catch (error) {
     return failed('installation', error);
   }
   if (!installation) {
-    checks.push({
-      name: 'installation',
-      ok: false,
-      message: 'set installationId, or list repositories so the installation can be found',
-    });
-    return summary(checks);
+    checks.push({ name: 'installation', ok: false, message: lookup.missing });
+    return undefined;
   }
   checks.push({
     name: 'installation',
@@ -85,6 +108,17 @@ export async function testConnection(session: GitHubSession): Promise<TestConnec
     return failed('installation_token', error);
   }
   checks.push({ name: 'installation_token', ok: true, message: 'an installation token was issued' });
+  return { id: installation.id, permissions };
+}
+
+export async function testConnection(session: GitHubSession): Promise<TestConnectionResult> {
+  const checks: ConnectionCheck[] = [];
+  const auth = await authenticationSteps(session, checks, {
+    find: findInstallation,
+    missing: 'set installationId, or list repositories so the installation can be found',
+  });
+  if (!auth) return summary(checks);
+  const { id: installationId, permissions } = auth;
 
   const missing = REQUIRED_PERMISSIONS.filter((needed) => !grants(permissions, needed));
   checks.push({
@@ -99,7 +133,7 @@ export async function testConnection(session: GitHubSession): Promise<TestConnec
   for (const fullName of (session.config.repositories ?? []).slice(0, MAX_REPOSITORIES_CHECKED)) {
     const [owner = '', repo = ''] = fullName.split('/');
     try {
-      const response = await session.readAs(installation.id, {
+      const response = await session.readAs(installationId, {
         route: 'GET /repos/{owner}/{repo}',
         params: { owner, repo },
         operation: 'get_repository',
@@ -109,12 +143,12 @@ export async function testConnection(session: GitHubSession): Promise<TestConnec
     } catch (error) {
       const message =
         statusOf(error) === 404
-          ? `not accessible to installation ${installation.id}: add the repository to the installation`
+          ? `not accessible to installation ${installationId}: add the repository to the installation`
           : describeFailure(error).message;
       checks.push({ name: `repository ${fullName}`, ok: false, message });
     }
   }
-  checks.push(await versionCheck(session, installation.id));
+  checks.push(await versionCheck(session, installationId));
   return summary(checks);
 }
 

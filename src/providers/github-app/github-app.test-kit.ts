@@ -41,7 +41,7 @@ export interface Harness {
   readonly logger: Logger;
   /** The App's credential as a bundle `{ appId, privateKey }`. */
   readonly credentials: CredentialsAccessor;
-  /** A saved integration on the fake (id `int-1` unless told otherwise). */
+  /** A saved integration on the fake (id `int-1`, type `scm` unless told otherwise). */
   integration(
     config?: Record<string, unknown>,
     overrides?: Partial<IntegrationConfig>,
@@ -149,15 +149,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     privateKey: github.state.keys.privateKeyPem,
   });
   const integration = (config: Record<string, unknown> = {}, overrides: Partial<IntegrationConfig> = {}) => {
-    const validated = registry.validateConfig('github_app', 'scm', config) as GitHubAppConfig;
+    const type = overrides.type ?? 'scm';
+    const validated = registry.validateConfig('github_app', type, config) as GitHubAppConfig;
     return {
       id: 'int-1',
       tenantId: 'default',
       name: 'github',
-      type: 'scm' as const,
       endpoint: options.endpoint ?? github.origin,
       authRef: 'authref://local/github-app',
       ...overrides,
+      type,
       config: validated,
     };
   };

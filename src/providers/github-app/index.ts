@@ -1,12 +1,14 @@
 /**
  * The `github_app` provider: a GitHub App on github.com, GHE.com or GitHub Enterprise Server, posting
- * comments, commit statuses, check runs and inline review comments. See README.md in this folder.
+ * comments, commit statuses, check runs and inline review comments (type `scm`), and watching GitHub
+ * Actions workflows, runs and self-hosted runners (type `ci`). See README.md in this folder.
  *
  * @example
  * import { createGitHubAppPlugin } from '../providers/github-app/index.js';
  * const plugins = [asConnectorPlugin(createGitHubAppPlugin())];
  */
 
+export { ACTIONS_PERMISSION, RUNNERS_PERMISSION } from './actions.js';
 export { type GitHubApiUrls, normaliseGitHubBaseUrl } from './base-url.js';
 export {
   type GitHubCheckRunAnnotation,

@@ -20,6 +20,7 @@ runConnectorContract('github_app', {
         { config: { repositories: ['no-slash'] }, field: '/config/repositories/0' },
         { config: { levelMapping: { high: 'error' } }, field: '/config/levelMapping/high' },
         { config: { appSlug: 'Not A Slug' }, field: '/config/appSlug' },
+        { config: { organization: 'not an org!' }, field: '/config/organization' },
         { config: { unknown: true }, field: '/config/unknown' },
       ],
       scmTarget: TARGET,

@@ -1,6 +1,8 @@
 import { BoundedMap } from '../../core/bounded-map.js';
 import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
+import { testCiConnection } from './ci-connection.js';
+import { checkCiHealth } from './ci-health.js';
 import { type GitHubAppConfig, GitHubAppConfigSchema } from './config.js';
 import { checkHealth, testConnection } from './connection.js';
 import { describeFailure } from './errors.js';
@@ -29,8 +31,11 @@ export interface GitHubAppPluginOptions {
 }
 
 /**
- * Creates the `github_app` provider. State (installation tokens, the App's identity, installations per
- * repository, write queues) lives in the returned instance, shared by its operations.
+ * Creates the `github_app` provider: integration type `scm` (comments, statuses, check runs, inline
+ * review comments) and `ci` (GitHub Actions: connection test and health of workflows, runs and an
+ * organisation's self-hosted runners), both as the same GitHub App. State (installation tokens, the
+ * App's identity, installations per repository, write queues) lives in the returned instance, shared by
+ * its operations.
  *
  * @example
  * const plugin = createGitHubAppPlugin();
@@ -60,8 +65,9 @@ export function createGitHubAppPlugin(options: GitHubAppPluginOptions = {}): Git
 
   return {
     provider: 'github_app',
-    displayName: 'GitHub App (github.com and GitHub Enterprise Server)',
-    types: ['scm'],
+    displayName: 'GitHub App (github.com and GitHub Enterprise Server; SCM and GitHub Actions)',
+    // `ci` is GitHub Actions through the same App installation: connection test and health only.
+    types: ['scm', 'ci'],
     configSchema: GitHubAppConfigSchema,
     capabilities: [
       'test_connection',
@@ -74,12 +80,18 @@ export function createGitHubAppPlugin(options: GitHubAppPluginOptions = {}): Git
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
       guardedTest(
-        () => testConnection(createSession(context, shared)),
+        () => {
+          const session = createSession(context, shared);
+          return context.integration.type === 'ci' ? testCiConnection(session) : testConnection(session);
+        },
         (error) => describeFailure(error).message,
       ),
     checkHealth: (context) =>
       guardedHealth(
-        () => checkHealth(createSession(context, shared)),
+        () => {
+          const session = createSession(context, shared);
+          return context.integration.type === 'ci' ? checkCiHealth(session) : checkHealth(session);
+        },
         (error) => describeFailure(error).message,
       ),
     scm: (context) => createGitHubScmClient(context, shared),

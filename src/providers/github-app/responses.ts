@@ -82,6 +82,33 @@ export const RateLimitSchema = Type.Object({
 
 export const RepositorySchema = Type.Object({ full_name: Type.String() });
 
+/** `GET /repos/{owner}/{repo}/actions/workflows`: how many, and the first one's name. */
+export const WorkflowListSchema = Type.Object({
+  total_count: Type.Integer({ minimum: 0 }),
+  workflows: Type.Array(Type.Object({ name: Type.String(), path: Type.String(), state: Type.String() })),
+});
+
+/** `GET /repos/{owner}/{repo}/actions/runs`: the runs, newest first. */
+export const WorkflowRunListSchema = Type.Object({
+  total_count: Type.Integer({ minimum: 0 }),
+  workflow_runs: Type.Array(
+    Type.Object({
+      name: Type.Optional(Nullable(Type.String())),
+      run_number: Type.Integer(),
+      status: Nullable(Type.String()),
+      conclusion: Nullable(Type.String()),
+      head_branch: Nullable(Type.String()),
+    }),
+  ),
+});
+export type WorkflowRun = Static<typeof WorkflowRunListSchema>['workflow_runs'][number];
+
+/** `GET /orgs/{org}/actions/runners`: an organisation's self-hosted runners. */
+export const RunnerListSchema = Type.Object({
+  total_count: Type.Integer({ minimum: 0 }),
+  runners: Type.Array(Type.Object({ name: Type.String(), status: Type.String(), busy: Type.Boolean() })),
+});
+
 /** `GET /meta`: GitHub Enterprise Server says its version there. */
 export const MetaSchema = Type.Object({ installed_version: Type.Optional(Type.String()) });
 

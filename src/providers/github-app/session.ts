@@ -1,5 +1,4 @@
 import type { BoundedMap } from '../../core/bounded-map.js';
-import { nextLink } from '../../net/index.js';
 import type { PluginContext } from '../../plugins/contracts.js';
 import { Secret } from '../../secrets/index.js';
 import { signAppJwt } from './app-jwt.js';
@@ -8,6 +7,7 @@ import { createGitHubClock, isClockRefusal } from './clock.js';
 import type { GitHubAppConfig } from './config.js';
 import { GitHubAppError, statusOf } from './errors.js';
 import { createGitHubRequest, type GitHubCall, type GitHubRequest, type GitHubResponse } from './octokit.js';
+import { followPages } from './paging.js';
 import { AccessTokenSchema, AppSchema, type GitHubApp, InstallationSchema, parse } from './responses.js';
 import type { KeyedMutex, WriteQueues } from './serial.js';
 import {
@@ -51,6 +51,11 @@ export interface GitHubSession {
   botLogin(): Promise<string>;
   /** The configured installation, or the one installed on `owner/repo`. */
   installationId(target: RepoTarget): Promise<number>;
+  /**
+   * The configured installation, or the one on the organisation `org` (`GET /orgs/{org}/installation`);
+   * undefined when the App is not installed there (or there is no such organisation).
+   */
+  orgInstallationId(org: string): Promise<number | undefined>;
   installationToken(installationId: number): Promise<InstallationToken>;
   /** A read as the installation that holds `target`. */
   read(target: RepoTarget, call: GitHubCall): Promise<GitHubResponse>;
@@ -60,6 +65,8 @@ export interface GitHubSession {
   write(target: RepoTarget, call: GitHubCall): Promise<GitHubResponse>;
   /** Every page of a list, following `Link: rel="next"` on the same API only (at most 100 pages). */
   pages(target: RepoTarget, call: GitHubCall): AsyncGenerator<unknown>;
+  /** As `pages`, as a given installation, each page's whole answer (its rate-limit headers too). */
+  pagesAs(installationId: number, call: GitHubCall): AsyncGenerator<GitHubResponse>;
   /**
    * Runs `fn` alone for `key` on this GitHub (its API root) within the plugin instance, whichever
    * integration asks: two integrations of one App on the same pull request wait for each other too. Keys
@@ -67,9 +74,6 @@ export interface GitHubSession {
    */
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
-
-/** At most this many pages of one list (10,000 items at 100 a page). */
-export const MAX_PAGES = 100;
 
 export function createSession(context: PluginContext<GitHubAppConfig>, shared: SharedState): GitHubSession {
   const { integration, logger, signal } = context;
@@ -166,6 +170,30 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
     return id;
   }
 
+  async function orgInstallationId(org: string): Promise<number | undefined> {
+    if (config.installationId !== undefined) return config.installationId;
+    const key = `org:${org}`.toLowerCase();
+    const cached =
+      scope === undefined ? local.installations.get(key) : shared.installations.get(`${scope}|${key}`);
+    if (cached !== undefined) return cached;
+    let response: GitHubResponse;
+    try {
+      response = await asApp((authorization) =>
+        send(
+          { route: 'GET /orgs/{org}/installation', params: { org }, operation: 'get_org_installation' },
+          authorization,
+        ),
+      );
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+    const { id } = parse(InstallationSchema, response.data, 'GET /orgs/{org}/installation');
+    if (scope === undefined) local.installations.set(key, id);
+    else shared.installations.set(`${scope}|${key}`, id);
+    return id;
+  }
+
   async function mint(id: number): Promise<InstallationToken> {
     let response: GitHubResponse;
     try {
@@ -237,26 +265,8 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
   }
 
   async function* pages(target: RepoTarget, call: GitHubCall): AsyncGenerator<unknown> {
-    const api = new URL(urls.rest);
-    const seen = new Set<string>();
-    let next: GitHubCall | undefined = call;
-    for (let count = 0; next !== undefined && count < MAX_PAGES; count++) {
-      const response = await read(target, next);
+    for await (const response of followPages(urls.rest, logger, (page) => read(target, page), call))
       yield response.data;
-      const link = nextLink(response.headers.link);
-      next = undefined;
-      if (link === undefined || seen.has(link)) break;
-      const url = new URL(link, api);
-      if (url.origin !== api.origin || !url.pathname.startsWith(api.pathname)) {
-        logger.warn(
-          { provider: 'github_app', operation: call.operation },
-          'ignored a Link to another origin',
-        );
-        break;
-      }
-      seen.add(link);
-      next = { route: `GET ${url.href}`, operation: call.operation };
-    }
   }
 
   return {
@@ -267,11 +277,13 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
     app,
     botLogin: async () => `${config.appSlug ?? (await app()).slug}[bot]`,
     installationId,
+    orgInstallationId,
     installationToken,
     read,
     readAs: asInstallation,
     write,
     pages,
+    pagesAs: (id, call) => followPages(urls.rest, logger, (page) => asInstallation(id, page), call),
     exclusive: (key, fn) => shared.locks.run(`${urls.rest}|${key}`.toLowerCase(), fn),
   };
 }

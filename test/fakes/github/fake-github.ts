@@ -13,10 +13,12 @@ import {
 import { loadOpenApiDocument } from '../openapi/document.js';
 import { shape } from '../openapi/shape.js';
 import { createOpenApiValidator, type OpenApiValidator } from '../openapi/validator.js';
+import { type ActionsSeeding, actionsSeeding } from './actions-seeding.js';
 import { type AppKeys, generateAppKeys } from './app-jwt.js';
 import { guard, identify, personalHeaders } from './guard.js';
 import { type PersonalSeeding, personalSeeding } from './personal-seeding.js';
 import type { Route } from './route-context.js';
+import { actionsRoutes } from './routes-actions.js';
 import { appRoutes } from './routes-app.js';
 import { checkRoutes } from './routes-checks.js';
 import { issueRoutes } from './routes-issues.js';
@@ -34,7 +36,7 @@ import {
 } from './state.js';
 
 /**
- * A small GitHub on loopback for the `github_app` and `ghcr` providers' tests, every request held to
+ * A small GitHub on loopback for the `github_app` (SCM and GitHub Actions) and `ghcr` providers' tests, every request held to
  * GitHub's own REST description from `@octokit/openapi` (see ../README.md). State lives in the
  * returned object.
  */
@@ -190,7 +192,7 @@ export interface FakeGitHubOptions {
   readonly enterpriseVersionHeader?: boolean;
 }
 
-export interface FakeGitHub extends PersonalSeeding {
+export interface FakeGitHub extends PersonalSeeding, ActionsSeeding {
   /** `http://127.0.0.1:<port>`: what a user would paste as the GHES endpoint. */
   readonly origin: string;
   /** origin + base path: where requests reach the fake. */
@@ -240,6 +242,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   ...checkRoutes,
   ...pullRoutes,
   ...packageRoutes,
+  ...actionsRoutes,
 };
 
 /**
@@ -290,6 +293,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     personalTokens: new Map(),
     owners: new Map(),
     packages: [],
+    workflows: [],
+    workflowRuns: [],
+    runners: [],
     nextId: 1000,
   };
   let apiUrl = '';
@@ -420,6 +426,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return comment;
     },
     ...personalSeeding(state, now),
+    ...actionsSeeding(state, now),
     close: server.close,
   };
 }

@@ -1,11 +1,13 @@
 import type { FakeRequest, FakeResponse, Guarded } from '../openapi/contract-server.js';
 import { checkAppJwt } from './app-jwt.js';
+import { UNMODELLED_RUN_FILTERS } from './routes-actions.js';
 import { type FakeGitHubState, type FakeInstallation, type FakePersonalToken, hasScope } from './state.js';
 
 /**
  * Authentication and authorisation as GitHub does them for an App: App endpoints take the App's JWT,
  * repository endpoints an installation token of an installation that holds the repository and the
- * permission the endpoint needs ("Permissions required for GitHub Apps"). Using one where the other belongs
+ * permission the endpoint needs ("Permissions required for GitHub Apps"), an organisation endpoint an
+ * installation on that organisation. Using one where the other belongs
  * is a client bug and recorded as a violation. Personal access tokens are modelled for what a registry
  * reader does with one: `GET /user`, `GET /rate_limit` and listing packages (classic tokens with
  * `read:packages`; fine-grained tokens cannot use the packages API).
@@ -32,6 +34,7 @@ const APP_OPERATIONS = new Set([
   'apps/get-authenticated',
   'apps/create-installation-access-token',
   'apps/get-repo-installation',
+  'apps/get-org-installation',
   'apps/get-installation',
   'apps/list-installations',
 ]);
@@ -58,6 +61,14 @@ const NEEDS: Readonly<Record<string, readonly string[]>> = {
   'pulls/list-review-comments': ['pull_requests:read'],
   'pulls/create-review-comment': ['pull_requests:write'],
   'repos/get': ['metadata:read'],
+  'actions/list-repo-workflows': ['actions:read'],
+  'actions/list-workflow-runs-for-repo': ['actions:read'],
+  'actions/list-self-hosted-runners-for-org': ['organization_self_hosted_runners:read'],
+};
+
+/** Query parameters the description allows that the fake does not model: a test never relies on them. */
+const UNMODELLED_QUERY: Readonly<Record<string, readonly string[]>> = {
+  'actions/list-workflow-runs-for-repo': UNMODELLED_RUN_FILTERS,
 };
 
 /** What a personal access token may call here, and the classic scope each needs (none: any token). */
@@ -147,6 +158,13 @@ export function guard(state: FakeGitHubState, request: FakeRequest, nowMs: numbe
     return { response: unauthorized('Bad credentials') };
   }
   if (operationId === 'rate-limit/get') return undefined;
+  const unmodelled = (UNMODELLED_QUERY[operationId] ?? []).filter((name) => request.query.has(name));
+  if (unmodelled.length > 0) {
+    return {
+      problems: [`the fake does not model ${unmodelled.join(', ')} on ${operationId}`],
+      response: { status: 501, body: { message: `not modelled: ${unmodelled.join(', ')}` } },
+    };
+  }
   // Neither the authenticated user nor packages are open to GitHub Apps' installation tokens.
   if (operationId in PAT_OPERATIONS) return { response: forbidden('Resource not accessible by integration') };
   const { owner, repo } = request.operation.params;
@@ -155,6 +173,11 @@ export function guard(state: FakeGitHubState, request: FakeRequest, nowMs: numbe
     if (!caller.installation.repositories.includes(key)) {
       return { response: { status: 404, body: { message: 'Not Found' } } };
     }
+  }
+  // An organisation's endpoints answer only the installation on that organisation.
+  const { org } = request.operation.params;
+  if (org !== undefined && caller.installation.account.toLowerCase() !== org.toLowerCase()) {
+    return { response: { status: 404, body: { message: 'Not Found' } } };
   }
   const needs = NEEDS[operationId];
   if (needs && !needs.some((needed) => has(caller.installation!, needed))) {

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { iso, notFound, type Route, type RouteContext } from './route-context.js';
 import { type FakeInstallation, repoKey, userJson } from './state.js';
 
-/** The App, its installations and tokens, the rate limit, repositories and the public meta endpoints. */
+/** The App, its installations (on a repository or an organisation) and tokens, the rate limit, repositories and the public meta endpoints. */
 
-function installationJson(installation: FakeInstallation, context: RouteContext): Record<string, unknown> {
+export function installationJson(
+  installation: FakeInstallation,
+  context: RouteContext,
+): Record<string, unknown> {
   const account = { login: installation.account, id: 1_000 + installation.id, type: 'Organization' as const };
   return {
     id: installation.id,
@@ -51,6 +54,13 @@ export const appRoutes: Readonly<Record<string, Route>> = {
     const { owner = '', repo = '' } = request.operation.params;
     const key = repoKey(owner, repo);
     const installation = context.state.installations.find((i) => i.repositories.includes(key));
+    return installation ? context.respond(200, installationJson(installation, context)) : notFound();
+  },
+
+  // The installation on an organisation is the one whose account it is.
+  'apps/get-org-installation': (request, context) => {
+    const org = (request.operation.params.org ?? '').toLowerCase();
+    const installation = context.state.installations.find((i) => i.account.toLowerCase() === org);
     return installation ? context.respond(200, installationJson(installation, context)) : notFound();
   },
 

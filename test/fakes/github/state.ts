@@ -2,7 +2,8 @@ import type { AppKeys } from './app-jwt.js';
 
 /**
  * What the fake GitHub holds: one App, its installations, and the repositories' comments, statuses, runs;
- * personal access tokens, the users and organisations they see, and their container packages.
+ * GitHub Actions workflows, workflow runs and organisations' self-hosted runners; personal access tokens,
+ * the users and organisations they see, and their container packages.
  */
 
 export type Permissions = Readonly<Record<string, 'read' | 'write'>>;
@@ -138,6 +139,45 @@ export interface FakePackage {
   readonly createdAt: string;
 }
 
+/** A GitHub Actions workflow of a repository (a file under `.github/workflows`). */
+export interface FakeWorkflow {
+  readonly id: number;
+  /** `owner/name`, lower case. */
+  readonly repository: string;
+  readonly name: string;
+  readonly path: string;
+  state: 'active' | 'disabled_manually' | 'disabled_inactivity';
+  readonly createdAt: string;
+}
+
+/** One run of a workflow. */
+export interface FakeWorkflowRun {
+  readonly id: number;
+  /** `owner/name`, lower case. */
+  readonly repository: string;
+  readonly workflowId: number;
+  readonly name: string;
+  readonly runNumber: number;
+  readonly headBranch: string;
+  readonly headSha: string;
+  readonly event: string;
+  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
+  conclusion: string | null;
+  readonly createdAt: string;
+}
+
+/** A self-hosted runner registered with an organisation. */
+export interface FakeRunner {
+  readonly id: number;
+  /** Organisation login, lower case. */
+  readonly org: string;
+  readonly name: string;
+  readonly os: string;
+  status: 'online' | 'offline';
+  busy: boolean;
+  readonly labels: readonly string[];
+}
+
 export interface FakeGitHubState {
   readonly app: FakeApp;
   readonly keys: AppKeys;
@@ -161,6 +201,10 @@ export interface FakeGitHubState {
   readonly owners: Map<string, FakeOwner>;
   /** Container packages, in the order they were added (GitHub lists them so). */
   readonly packages: FakePackage[];
+  readonly workflows: FakeWorkflow[];
+  /** Workflow runs in the order they were started (GitHub lists the newest first). */
+  readonly workflowRuns: FakeWorkflowRun[];
+  readonly runners: FakeRunner[];
   nextId: number;
 }
 
@@ -184,6 +228,16 @@ export const FULL_PERMISSIONS: Permissions = {
   issues: 'write',
   metadata: 'read',
   contents: 'read',
+};
+
+/**
+ * `FULL_PERMISSIONS` and what a GitHub Actions (`ci`) integration reads: `actions: read` (workflows and
+ * their runs) and `organization_self_hosted_runners: read` (an organisation's runners).
+ */
+export const CI_PERMISSIONS: Permissions = {
+  ...FULL_PERMISSIONS,
+  actions: 'read',
+  organization_self_hosted_runners: 'read',
 };
 
 export function repoKey(owner: string, repo: string): string {
