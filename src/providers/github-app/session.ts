@@ -137,11 +137,18 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
     return found;
   }
 
+  /** Installation ids by repository or organisation: per integration when saved, per session otherwise. */
+  const knownInstallation = (key: string) =>
+    scope === undefined ? local.installations.get(key) : shared.installations.get(`${scope}|${key}`);
+  const rememberInstallation = (key: string, id: number) => {
+    if (scope === undefined) local.installations.set(key, id);
+    else shared.installations.set(`${scope}|${key}`, id);
+  };
+
   async function installationId({ owner, repo }: RepoTarget): Promise<number> {
     if (config.installationId !== undefined) return config.installationId;
     const key = `${owner}/${repo}`.toLowerCase();
-    const cached =
-      scope === undefined ? local.installations.get(key) : shared.installations.get(`${scope}|${key}`);
+    const cached = knownInstallation(key);
     if (cached !== undefined) return cached;
     let response: GitHubResponse;
     try {
@@ -165,16 +172,14 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
       );
     }
     const { id } = parse(InstallationSchema, response.data, 'GET /repos/{owner}/{repo}/installation');
-    if (scope === undefined) local.installations.set(key, id);
-    else shared.installations.set(`${scope}|${key}`, id);
+    rememberInstallation(key, id);
     return id;
   }
 
   async function orgInstallationId(org: string): Promise<number | undefined> {
     if (config.installationId !== undefined) return config.installationId;
     const key = `org:${org}`.toLowerCase();
-    const cached =
-      scope === undefined ? local.installations.get(key) : shared.installations.get(`${scope}|${key}`);
+    const cached = knownInstallation(key);
     if (cached !== undefined) return cached;
     let response: GitHubResponse;
     try {
@@ -189,8 +194,7 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
       throw error;
     }
     const { id } = parse(InstallationSchema, response.data, 'GET /orgs/{org}/installation');
-    if (scope === undefined) local.installations.set(key, id);
-    else shared.installations.set(`${scope}|${key}`, id);
+    rememberInstallation(key, id);
     return id;
   }
 
