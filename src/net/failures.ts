@@ -74,7 +74,10 @@ export function classifyFailure(error: unknown, stop: StopState): Failure {
     };
   }
   const code = errorCode(error);
-  const reason = `${describe(code)} (${code}): ${shortMessage(error)}`;
+  const hint = TLS_HINTS[code];
+  const reason = hint
+    ? `TLS: ${hint.what} (${code}): ${shortMessage(error)}; ${hint.fix}`
+    : `${describe(code)} (${code}): ${shortMessage(error)}`;
   if (isTimeoutError(error))
     return { ...transientFailure('timeout', reason), beforeSending: failedBeforeSending(error) };
   if (isTransientNetworkError(error)) {
@@ -115,6 +118,38 @@ function errorCode(error: unknown): string {
   }
   return error instanceof Error ? error.name : 'UNKNOWN';
 }
+
+const UNKNOWN_ISSUER = {
+  what: "the server's certificate is not issued by a trusted CA",
+  fix: "if a private CA issued it, set the integration's config.caCertificate to the CA that issued it (PEM)",
+};
+
+/**
+ * The TLS verification failures Node reports (OpenSSL's names), in words a user can act on. None will
+ * pass by trying again, and none is ever answered by turning verification off.
+ */
+const TLS_HINTS: Readonly<Record<string, { readonly what: string; readonly fix: string }>> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNKNOWN_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT: UNKNOWN_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNKNOWN_ISSUER,
+  SELF_SIGNED_CERT_IN_CHAIN: UNKNOWN_ISSUER,
+  DEPTH_ZERO_SELF_SIGNED_CERT: {
+    what: "the server's certificate is self-signed and not trusted",
+    fix: "set the integration's config.caCertificate to that certificate, or better to the CA that issued a proper one",
+  },
+  ERR_TLS_CERT_ALTNAME_INVALID: {
+    what: "the server's certificate does not name this host",
+    fix: 'use the hostname the certificate names in the endpoint, or have the certificate reissued for this one',
+  },
+  CERT_HAS_EXPIRED: {
+    what: "the server's certificate has expired",
+    fix: 'the certificate must be renewed on the server',
+  },
+  CERT_NOT_YET_VALID: {
+    what: "the server's certificate is not valid yet",
+    fix: "check the server's and this machine's clocks",
+  },
+};
 
 function describe(code: string): string {
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';

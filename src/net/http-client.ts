@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { AnswerRules } from './answers.js';
+import { CaDispatchers } from './ca-dispatchers.js';
 import { CallStop } from './call-stop.js';
 import { type CircuitBreakerOptions, createCircuitBreakers } from './circuit-breaker.js';
 import { createDispatcher } from './dispatcher.js';
@@ -50,6 +51,11 @@ export interface HttpRequest {
   /** Metric and log labels: a provider id and a fixed operation name, never an id or a URL. */
   readonly provider?: string;
   readonly operation?: string;
+  /**
+   * PEM certificates trusted for this request (and its redirects) besides Node's roots and the
+   * client's `caBundle`: an integration's private CA. Never a way to turn verification off.
+   */
+  readonly ca?: string;
 }
 
 /** The only way out of the process: see README.md in this folder. */
@@ -107,7 +113,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const metricsFor = options.registry ? callMetricsOf(createOutboundMetrics(options.registry)) : undefined;
-  const { dispatcher, proxy } = createDispatcher({
+  const dispatcherOptions = {
     lookup: createGuardedLookup(policy, options.lookup ?? systemResolver),
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
@@ -115,7 +121,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     caBundle: options.caBundle,
     connectionsPerOrigin: options.connectionsPerOrigin,
     env: options.env,
-  });
+  };
+  const { dispatcher, proxy } = createDispatcher(dispatcherOptions);
+  // A request's own CA gets a pool of its own, built the same way (guarded lookup, proxy, timeouts).
+  const caDispatchers = new CaDispatchers(
+    (ca) =>
+      createDispatcher({
+        ...dispatcherOptions,
+        caBundle: options.caBundle ? `${options.caBundle}\n${ca}` : ca,
+      }).dispatcher,
+  );
   if (proxy)
     logger.info({ proxy }, 'outbound requests go through a proxy, which must enforce the egress policy');
   const deps: RetryLoopDeps = {
@@ -207,6 +222,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const deadline = now() + timeoutMs;
       stop = new CallStop(timeoutMs, input.signal);
       const answers = answersOf(input);
+      const loop = input.ca ? { ...deps, dispatcher: caDispatchers.for(input.ca) } : deps;
       for (let hops = 0; ; hops++) {
         const repeatable = IDEMPOTENT_METHODS.has(wire.method) || input.retryable === true;
         const hop = {
@@ -221,7 +237,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           secrets,
           ...(input.tryAgainWhen ? { tryAgainWhen: input.tryAgainWhen } : {}),
         };
-        const response = await sendWithRetries(deps, hop);
+        const response = await sendWithRetries(loop, hop);
         const location = response.headers.location;
         if (
           !answers.follows ||
@@ -274,5 +290,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  return { request, close: () => dispatcher.close() };
+  return {
+    request,
+    close: async () => {
+      await Promise.all([dispatcher.close(), caDispatchers.close()]);
+    },
+  };
 }

@@ -2,6 +2,7 @@ import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { type FieldProblem, InvalidInputError } from '../core/errors.js';
 import type { IntegrationType } from '../core/integration.js';
+import { pemCertificatesKeyword } from './ca-certificate.js';
 import type { Availability, ConnectorPlugin } from './contracts.js';
 
 // ajv and ajv-formats are CommonJS with a default export.
@@ -40,6 +41,8 @@ export function createPluginRegistry(
 ): PluginRegistry {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
   addFormats(ajv);
+  // `caCertificate` must hold parsable X.509 certificates, which no pattern can check.
+  ajv.addKeyword(pemCertificatesKeyword);
   const byProvider = new Map(plugins.map((entry) => [entry.plugin.provider, entry]));
   const validators = new Map<string, ValidateFunction>();
 

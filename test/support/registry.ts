@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { issueCertificate, makeCa } from '../../src/net/certificates.test-kit.js';
 import { closedPort } from './process.js';
 import { REGISTRY_USERS, type RegistryUser, TOKEN_ISSUER, TOKEN_SERVICE } from './registry/constants.js';
 import {
@@ -97,14 +100,22 @@ export interface StartRegistryOptions {
    */
   readonly accounts?: Readonly<Record<string, { readonly password: string; readonly role: RegistryUser }>>;
   readonly accountCheck?: AccountCheck;
+  /**
+   * Serve TLS (distribution's `http.tls`) with a certificate for 127.0.0.1 issued by a throwaway private
+   * CA, made with openssl: `url` is then `https://127.0.0.1:PORT` and `ca` that CA's PEM. skopeo pushes
+   * without verifying it. A token registry's token server stays plain http.
+   */
+  readonly tls?: boolean;
   /** How long to wait for `GET /v2/` to answer (10 s). */
   readonly timeoutMs?: number;
 }
 
 export interface TestRegistry {
   readonly auth: RegistryAuth;
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
   readonly url: string;
+  /** With `tls`: the PEM of the private CA that issued the registry's certificate. */
+  readonly ca?: string;
   /** `127.0.0.1:PORT`, as image references name it. */
   readonly host: string;
   /** The accounts a `basic` or `token` registry knows (an anonymous one ignores them). */
@@ -153,12 +164,14 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
         },
       };
     }
-    const registry = await spawnRegistry(dir.path, auth, options.timeoutMs ?? 10_000);
+    const tls = options.tls ? writeTls(dir.path) : undefined;
+    const registry = await spawnRegistry(dir.path, auth, tls, options.timeoutMs ?? 10_000);
     const server = tokenServer;
     let stopped = false;
     return {
       auth: options.auth,
-      url: `http://${registry.host}`,
+      url: `${tls ? 'https' : 'http'}://${registry.host}`,
+      ...(tls ? { ca: tls.ca } : {}),
       host: registry.host,
       users: REGISTRY_USERS,
       ...(server ? { tokenServer: server } : {}),
@@ -176,6 +189,23 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Test
     dir.remove();
     throw error;
   }
+}
+
+interface RegistryTls {
+  readonly ca: string;
+  readonly certificate: string;
+  readonly key: string;
+}
+
+/** A private CA and the registry's certificate for 127.0.0.1 it issued, the files in `dir`. */
+function writeTls(dir: string): RegistryTls {
+  const ca = makeCa('Test Registry CA');
+  const server = issueCertificate(ca, ['127.0.0.1']);
+  const certificate = join(dir, 'registry-cert.pem');
+  const key = join(dir, 'registry-key.pem');
+  writeFileSync(certificate, server.cert);
+  writeFileSync(key, server.key, { mode: 0o600 });
+  return { ca: ca.cert, certificate, key };
 }
 
 async function writeHtpasswd(dir: string, accounts: StartRegistryOptions['accounts'] = {}): Promise<string> {
@@ -234,15 +264,20 @@ const WATCHDOG = [
 
 const OUTPUT_LIMIT = 64 * 1024;
 
-async function spawnRegistry(dir: string, auth: Record<string, unknown> | undefined, timeoutMs: number) {
+async function spawnRegistry(
+  dir: string,
+  auth: Record<string, unknown> | undefined,
+  tls: RegistryTls | undefined,
+  timeoutMs: number,
+) {
   // The free port is released before the registry binds it; another process may take it meanwhile.
   for (let attempt = 1; ; attempt++) {
     const host = `127.0.0.1:${await closedPort()}`;
     const config = join(dir, 'config.yml');
-    writeFileSync(config, stringify(registryConfig(dir, host, auth)));
+    writeFileSync(config, stringify(registryConfig(dir, host, auth, tls)));
     const registry = startProcess(config, host, dir);
     try {
-      await waitUntilAnswering(registry, timeoutMs);
+      await waitUntilAnswering(registry, tls?.ca, timeoutMs);
       return registry;
     } catch (error) {
       await registry.kill();
@@ -252,7 +287,12 @@ async function spawnRegistry(dir: string, auth: Record<string, unknown> | undefi
   }
 }
 
-function registryConfig(dir: string, host: string, auth: Record<string, unknown> | undefined) {
+function registryConfig(
+  dir: string,
+  host: string,
+  auth: Record<string, unknown> | undefined,
+  tls: RegistryTls | undefined,
+) {
   return {
     version: '0.1',
     log: { level: 'warn', formatter: 'text', accesslog: { disabled: true } },
@@ -262,7 +302,11 @@ function registryConfig(dir: string, host: string, auth: Record<string, unknown>
       maintenance: { uploadpurging: { enabled: false } },
     },
     // A fixed secret keeps distribution from warning that it made one up.
-    http: { addr: host, secret: randomBytes(16).toString('hex') },
+    http: {
+      addr: host,
+      secret: randomBytes(16).toString('hex'),
+      ...(tls ? { tls: { certificate: tls.certificate, key: tls.key } } : {}),
+    },
     ...(auth ? { auth } : {}),
   };
 }
@@ -315,9 +359,14 @@ function startProcess(config: string, host: string, dir: string): RegistryProces
   };
 }
 
-async function waitUntilAnswering(registry: RegistryProcess, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(
+  registry: RegistryProcess,
+  ca: string | undefined,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const { child } = registry;
+  const url = `${ca ? 'https' : 'http'}://${registry.host}/v2/`;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(
@@ -325,14 +374,26 @@ async function waitUntilAnswering(registry: RegistryProcess, timeoutMs: number):
       );
     }
     try {
-      const response = await fetch(`http://${registry.host}/v2/`, { signal: AbortSignal.timeout(1000) });
-      await response.body?.cancel();
+      await answers(url, ca);
       return;
     } catch {
       await new Promise((done) => setTimeout(done, 25));
     }
   }
   throw new Error(
-    `docker-registry did not answer GET http://${registry.host}/v2/ within ${timeoutMs} ms; its output:\n${registry.output()}`,
+    `docker-registry did not answer GET ${url} within ${timeoutMs} ms; its output:\n${registry.output()}`,
   );
+}
+
+/** Resolves when `url` answers at all (any status), trusting `ca` for https; rejects otherwise. */
+function answers(url: string, ca: string | undefined): Promise<void> {
+  return new Promise((done, fail) => {
+    const request = (ca ? httpsGet(url, { ca, timeout: 1000 }) : httpGet(url, { timeout: 1000 }))
+      .on('response', (response) => {
+        response.resume();
+        done();
+      })
+      .on('timeout', () => request.destroy(new Error('timeout')))
+      .on('error', fail);
+  });
 }

@@ -52,6 +52,8 @@ export interface GitHubClockOptions {
   readonly now: () => number;
   readonly logger: Logger;
   readonly signal: AbortSignal;
+  /** A GitHub Enterprise Server's private CA, trusted for the request. */
+  readonly ca?: string;
 }
 
 /**
@@ -61,6 +63,7 @@ export interface GitHubClockOptions {
  */
 export function createGitHubClock(options: GitHubClockOptions): GitHubClock {
   const { http, rest, offsets, now, logger, signal } = options;
+  const ca = options.ca ? { ca: options.ca } : {};
   const offset = () => offsets.get(rest) ?? 0;
 
   async function readDate(): Promise<number | undefined> {
@@ -73,6 +76,7 @@ export function createGitHubClock(options: GitHubClockOptions): GitHubClock {
         'x-github-api-version': GITHUB_API_VERSION,
       },
       signal,
+      ...ca,
       // Any answer carries the date; a private GHES may refuse anonymous requests.
       okStatuses: [401, 403, 404],
       provider: PROVIDER,

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from '../../core/string-enum.js';
+import { CaCertificateSchema } from '../../plugins/ca-certificate.js';
 
 /** The annotation levels GitHub's check runs know. */
 export const GITHUB_ANNOTATION_LEVELS = ['notice', 'warning', 'failure'] as const;
@@ -67,6 +68,7 @@ export const GitHubAppConfigSchema = Type.Object(
       default: DEFAULT_CHECK_RUN_NAME,
       description: 'Name of check runs when a request gives none.',
     }),
+    caCertificate: CaCertificateSchema,
   },
   { additionalProperties: false },
 );

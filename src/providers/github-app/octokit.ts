@@ -42,7 +42,7 @@ export type GitHubRequest = (call: GitHubCall, authorization: string) => Promise
  * @example
  * new Octokit({ request: { fetch: fetchThrough(context.http, context.signal) } });
  */
-export function fetchThrough(http: HttpClient, signal: AbortSignal): typeof fetch {
+export function fetchThrough(http: HttpClient, signal: AbortSignal, ca?: string): typeof fetch {
   return async (input, init = {}) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const headers: Record<string, string> = {};
@@ -58,6 +58,7 @@ export function fetchThrough(http: HttpClient, signal: AbortSignal): typeof fetc
       headers,
       ...(body === undefined ? {} : { body }),
       signal: init.signal ?? signal,
+      ...(ca ? { ca } : {}),
       retryable,
       provider: PROVIDER,
       operation,
@@ -81,11 +82,13 @@ export function createGitHubRequest(options: {
   readonly baseUrl: string;
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /** A GitHub Enterprise Server's private CA (`config.caCertificate`), trusted for these requests. */
+  readonly ca?: string;
 }): GitHubRequest {
   const octokit = new Octokit({
     baseUrl: options.baseUrl,
     userAgent: 'integrations-catalog',
-    request: { fetch: fetchThrough(options.http, options.signal), signal: options.signal },
+    request: { fetch: fetchThrough(options.http, options.signal, options.ca), signal: options.signal },
     log: {
       debug: () => {},
       info: () => {},

@@ -1,4 +1,5 @@
 import type { BoundedMap } from '../../core/bounded-map.js';
+import { caOf } from '../../plugins/ca-certificate.js';
 import type { PluginContext } from '../../plugins/contracts.js';
 import { Secret } from '../../secrets/index.js';
 import { signAppJwt } from './app-jwt.js';
@@ -79,7 +80,8 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
   const { integration, logger, signal } = context;
   const config = integration.config;
   const urls = normaliseGitHubBaseUrl(integration.endpoint);
-  const request = createGitHubRequest({ http: context.http, baseUrl: urls.rest, signal, logger });
+  const ca = caOf(config);
+  const request = createGitHubRequest({ http: context.http, baseUrl: urls.rest, signal, logger, ...ca });
   let enterpriseVersion: string | undefined;
   const send: GitHubRequest = async (call, authorization) => {
     const response = await request(call, authorization);
@@ -94,6 +96,7 @@ export function createSession(context: PluginContext<GitHubAppConfig>, shared: S
     now: shared.now,
     logger,
     signal,
+    ...ca,
   });
   // Unsaved integrations (a test before saving, inline credentials) share nothing with later operations.
   const scope =

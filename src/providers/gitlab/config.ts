@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { CaCertificateSchema } from '../../plugins/ca-certificate.js';
 
 /** A GitLab project's full path: a namespace (groups and subgroups) and the project, as GitLab spells it. */
 export const PROJECT_PATH_PATTERN =
@@ -21,6 +22,7 @@ export const GitLabConfigSchema = Type.Object(
           "Projects (`group/subgroup/project`). For an scm integration: the projects a connection test checks the token can comment on and set statuses of. For a ci integration: the projects whose pipelines it watches (the pipelines' projects); the connection test checks their CI/CD setting, latest pipeline and online runners, and health their online runners (the first 10 projects listed for either).",
       }),
     ),
+    caCertificate: CaCertificateSchema,
   },
   { additionalProperties: false },
 );

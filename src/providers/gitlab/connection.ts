@@ -1,4 +1,5 @@
 import type { HttpResponse } from '../../net/index.js';
+import { caOf } from '../../plugins/ca-certificate.js';
 import type { ConnectionCheck, HealthCheckResult, TestConnectionResult } from '../../plugins/contracts.js';
 import { connectionResult } from '../../plugins/guarded.js';
 import { describeFailure, statusOf } from './errors.js';
@@ -60,6 +61,7 @@ export async function commonSteps(
       method: 'GET',
       url: `${session.urls.api}/version`,
       signal: session.context.signal,
+      ...caOf(session.config),
       provider: 'gitlab',
       operation: 'ping',
       okStatuses: [401, 403, 404],

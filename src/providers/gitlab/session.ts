@@ -3,6 +3,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { BoundedMap } from '../../core/bounded-map.js';
 import { UnprocessableError } from '../../core/errors.js';
 import type { HttpResponse, ResponseFacts } from '../../net/index.js';
+import { caOf } from '../../plugins/ca-certificate.js';
 import type { PluginContext } from '../../plugins/contracts.js';
 import { Secret, SecretBundle, type SecretValue } from '../../secrets/index.js';
 import { type GitLabUrls, normaliseGitLabBaseUrl } from './base-url.js';
@@ -69,6 +70,7 @@ export function createSession(context: PluginContext<GitLabConfig>, shared: Shar
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
       ...(call.json === undefined ? {} : { json: call.json }),
       signal,
+      ...caOf(integration.config),
       provider: PROVIDER,
       operation: call.operation,
       ...(call.okStatuses ? { okStatuses: call.okStatuses } : {}),

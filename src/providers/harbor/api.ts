@@ -1,5 +1,6 @@
 import { NotFoundError, UnprocessableError } from '../../core/errors.js';
 import type { HttpResponse } from '../../net/index.js';
+import { caOf } from '../../plugins/ca-certificate.js';
 import type { PluginContext } from '../../plugins/contracts.js';
 import { SecretBundle } from '../../secrets/index.js';
 import { describeAnswer, RegistryAuthError, RegistryProtocolError, registryBaseOf } from '../oci/index.js';
@@ -73,6 +74,7 @@ export function createHarborApi(context: PluginContext<HarborConfig>): HarborApi
         ...(authorization ? { authorization } : {}),
       },
       signal,
+      ...caOf(config),
       ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
       provider: PROVIDER,
       operation: request.operation,

@@ -21,6 +21,7 @@ export const HarborConfigSchema = Type.Object(
     ),
     plainHttp: OciConfigSchema.properties.plainHttp,
     tokenRealmHosts: OciConfigSchema.properties.tokenRealmHosts,
+    caCertificate: OciConfigSchema.properties.caCertificate,
   },
   { additionalProperties: false },
 );

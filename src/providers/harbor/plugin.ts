@@ -44,13 +44,17 @@ export function createHarborPlugin(options: HarborPluginOptions = {}): Connector
 /** The same integration seen as an `oci` registry at Harbor's URL (`/v2/` below it). */
 function registryContext(context: PluginContext<HarborConfig>): PluginContext<OciConfig> {
   const { config, endpoint } = context.integration;
-  const { plainHttp, tokenRealmHosts } = config;
+  const { plainHttp, tokenRealmHosts, caCertificate } = config;
   return {
     ...context,
     integration: {
       ...context.integration,
       endpoint: harborUrlsOf(endpoint, config).registryEndpoint,
-      config: { plainHttp, ...(tokenRealmHosts ? { tokenRealmHosts } : {}) },
+      config: {
+        plainHttp,
+        ...(tokenRealmHosts ? { tokenRealmHosts } : {}),
+        ...(caCertificate ? { caCertificate } : {}),
+      },
     },
   };
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { REPOSITORY_NAME_MAX_LENGTH, REPOSITORY_NAME_PATTERN } from '../../core/registry-names.js';
+import { CaCertificateSchema } from '../../plugins/ca-certificate.js';
 
 /** A DNS name or an IP literal (no port, no scheme). */
 const HOST =
@@ -34,6 +35,7 @@ export const OciConfigSchema = Type.Object(
           "Hosts the registry's token service may run on besides the registry's own host and domain. Credentials are sent to no other realm.",
       }),
     ),
+    caCertificate: CaCertificateSchema,
   },
   { additionalProperties: false },
 );

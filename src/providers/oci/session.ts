@@ -3,6 +3,7 @@ import { getDomain } from 'tldts';
 import { BoundedMap } from '../../core/bounded-map.js';
 import { InvalidInputError, UnprocessableError } from '../../core/errors.js';
 import { type HttpResponse, isIpLiteral } from '../../net/index.js';
+import { caOf } from '../../plugins/ca-certificate.js';
 import type { PluginContext } from '../../plugins/contracts.js';
 import { type ResolvedCredential, SecretBundle, type SecretValue } from '../../secrets/index.js';
 import type { OciConfig } from './config.js';
@@ -151,6 +152,8 @@ export function createSession(
   const provider = options.provider ?? 'oci';
   const config = integration.config;
   const base = registryBaseOf(integration.endpoint, config);
+  // The integration's private CA, on every request: the registry, its token realm, the probe.
+  const ca = caOf(config);
   // Unsaved integrations (a test before saving) share nothing with later operations.
   const cacheScope =
     integration.id === null ? undefined : `${integration.tenantId}|${integration.id}|${base.href}`;
@@ -186,6 +189,7 @@ export function createSession(
       url,
       headers,
       signal,
+      ...ca,
       provider,
       operation: request.operation,
       okStatuses: [401, ...(request.okStatuses ?? [])],
@@ -312,6 +316,7 @@ export function createSession(
       url,
       headers: { accept: 'application/json', ...(credential ? { authorization: basicOf(credential) } : {}) },
       signal,
+      ...ca,
       provider,
       operation: 'token',
       okStatuses: [401, 403],
@@ -330,6 +335,7 @@ export function createSession(
       method: 'GET',
       url: base,
       signal,
+      ...ca,
       provider,
       operation: 'ping',
       okStatuses: [401, 403, 404],

@@ -1,5 +1,6 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { HttpResponse } from '../../net/index.js';
+import { caOf } from '../../plugins/ca-certificate.js';
 import type { PluginContext } from '../../plugins/contracts.js';
 import { RegistryAuthError, RegistryProtocolError, registryBaseOf } from '../oci/index.js';
 import type { QuayConfig } from './config.js';
@@ -70,6 +71,7 @@ export function createQuayApi(context: PluginContext<QuayConfig>): QuayApi {
       url: new URL(`health/${endpoint}`, root),
       headers: { accept: 'application/json' },
       signal,
+      ...caOf(config),
       provider: PROVIDER,
       operation: `health_${endpoint}`,
       // 503 is Quay's answer for a failing service: read it, do not retry it.
@@ -94,6 +96,7 @@ export function createQuayApi(context: PluginContext<QuayConfig>): QuayApi {
           url,
           headers: { accept: 'application/json', authorization: `Bearer ${token}` },
           signal,
+          ...caOf(config),
           provider: PROVIDER,
           operation: request.operation,
           okStatuses: [400, 401, 403, 404, ...(request.allow ?? [])],

@@ -33,6 +33,7 @@ export const QuayConfigSchema = Type.Object(
     }),
     plainHttp: OciConfigSchema.properties.plainHttp,
     tokenRealmHosts: OciConfigSchema.properties.tokenRealmHosts,
+    caCertificate: OciConfigSchema.properties.caCertificate,
   },
   { additionalProperties: false },
 );

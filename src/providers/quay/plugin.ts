@@ -62,7 +62,7 @@ export function createQuayPlugin(options: QuayPluginOptions = {}): ConnectorPlug
 /** The same integration seen as an `oci` registry at Quay's URL (`/v2/` below it). */
 function registryContext(context: PluginContext<QuayConfig>): PluginContext<OciConfig> {
   const { config, endpoint } = context.integration;
-  const { plainHttp, tokenRealmHosts, repositories } = config;
+  const { plainHttp, tokenRealmHosts, repositories, caCertificate } = config;
   return {
     ...context,
     integration: {
@@ -72,6 +72,7 @@ function registryContext(context: PluginContext<QuayConfig>): PluginContext<OciC
         plainHttp,
         ...(tokenRealmHosts ? { tokenRealmHosts } : {}),
         ...(repositories ? { repositories } : {}),
+        ...(caCertificate ? { caCertificate } : {}),
       },
     },
   };
