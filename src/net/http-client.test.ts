@@ -160,6 +160,27 @@ describe('createHttpClient retries', () => {
   });
 });
 
+describe('rate limits and the circuit breaker', () => {
+  it("does not open a host's circuit for one caller's rate limit, but does for its 503s", async () => {
+    const { server, client } = await setup((req, res) =>
+      req.url === '/limited'
+        ? res.writeHead(429, { 'content-type': 'application/json' }).end('{"message":"slow down"}')
+        : res.writeHead(503).end(),
+    );
+
+    for (let i = 0; i < 3; i++)
+      await failureOf(client.request({ method: 'GET', url: server.url('/limited') }));
+    const afterLimits = await failureOf(client.request({ method: 'GET', url: server.url('/limited') }));
+    await failureOf(client.request({ method: 'GET', url: server.url('/down') }));
+    await failureOf(client.request({ method: 'GET', url: server.url('/down') }));
+    const afterOutage = await failureOf(client.request({ method: 'GET', url: server.url('/limited') }));
+
+    // Twelve 429s in a row (the breaker opens after five failures) still reached the server.
+    expect(afterLimits).toMatchObject({ status: 429, isTransient: true });
+    expect(afterOutage.code).toBe('circuit_open');
+  });
+});
+
 describe("a caller's own try-again answers", () => {
   const lock = (res: import('node:http').ServerResponse) =>
     res

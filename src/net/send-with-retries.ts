@@ -11,6 +11,7 @@ import { type CallMetrics, statusClassOf } from './metrics.js';
 import { redactUrl } from './redact.js';
 import {
   decideRetry,
+  isRateLimited,
   isTransientResponse,
   type ResponseFacts,
   type RetryDecision,
@@ -118,8 +119,9 @@ export async function sendWithRetries(deps: RetryLoopDeps, hop: Hop): Promise<Wi
         : undefined;
     const facts = { status: response.status, headers: response.headers, ...(bodyText ? { bodyText } : {}) };
     const serverTrouble = isTransientResponse(facts);
-    // The host is well when it says a record is busy: only its own trouble counts for the breaker.
-    deps.breakers.record(origin, serverTrouble ? 'failure' : 'success');
+    // Only the host's own trouble counts for its breaker. A rate limit is one caller's quota (one
+    // token, one account), and a busy record one request's: neither may close the host to the others.
+    deps.breakers.record(origin, serverTrouble && !isRateLimited(facts) ? 'failure' : 'success');
     if (accepted) return response;
 
     const busy = !serverTrouble && hop.tryAgainWhen?.(facts) === true;
