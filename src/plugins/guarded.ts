@@ -34,6 +34,31 @@ export function connectionResult(checks: ConnectionCheck[], connected: string): 
   };
 }
 
+/**
+ * The runner of a connection test's steps: each adds a passed check with its message, or a failed one
+ * with the failure described and, when `hint` has any, the provider's advice after it; whether it passed.
+ *
+ * @example
+ * const step = connectionStep(checks, describeFailure);
+ * if (!(await step('registry', async () => 'the registry answers'))) return done();
+ */
+export function connectionStep(checks: ConnectionCheck[], describe: (error: unknown) => string) {
+  return async (
+    name: string,
+    run: () => Promise<string> | string,
+    hint?: (error: unknown) => string | undefined,
+  ): Promise<boolean> => {
+    try {
+      checks.push({ name, ok: true, message: await run() });
+      return true;
+    } catch (error) {
+      const advice = hint?.(error);
+      checks.push({ name, ok: false, message: advice ? `${describe(error)}; ${advice}` : describe(error) });
+      return false;
+    }
+  };
+}
+
 /** A connection test that fails as a result (step `endpoint`) instead of throwing. */
 export async function guardedTest(
   run: () => Promise<TestConnectionResult>,

@@ -1,5 +1,5 @@
 import type { ConnectionCheck, TestConnectionResult } from '../../plugins/contracts.js';
-import { connectionResult } from '../../plugins/guarded.js';
+import { connectionResult, connectionStep } from '../../plugins/guarded.js';
 import { createRegistryConnector, RegistryAuthError, type RegistrySession } from '../oci/index.js';
 import type { DockerHubConfig } from './config.js';
 import { registryRepositoryOf } from './endpoint.js';
@@ -31,15 +31,7 @@ export async function testConnection(
   const checks: ConnectionCheck[] = [];
   const session = registry();
   const done = () => connectionResult(checks, `connected to Docker Hub (${session.base.host})`);
-  const step = async (name: string, run: () => Promise<string>, advice?: (error: unknown) => string) => {
-    try {
-      checks.push({ name, ok: true, message: await run() });
-      return true;
-    } catch (error) {
-      checks.push({ name, ok: false, message: `${describeFailure(error)}${advice?.(error) ?? ''}` });
-      return false;
-    }
-  };
+  const step = connectionStep(checks, describeFailure);
   const anonymous = !session.context.credentials.configured;
 
   const loggedIn = await step(
@@ -50,7 +42,7 @@ export async function testConnection(
         ? `Docker Hub accepted the login of ${account.username}`
         : 'no credentials: anonymous access to public repositories, at the anonymous pull limit (counted per IP address)';
     },
-    (error) => (error instanceof RegistryAuthError ? `; ${PAT_ADVICE}` : ''),
+    (error) => (error instanceof RegistryAuthError ? PAT_ADVICE : ''),
   );
   if (!loggedIn) return done();
 
@@ -86,7 +78,7 @@ export async function testConnection(
       },
       (error) =>
         error instanceof RegistryAuthError && error.reason !== 'refused'
-          ? `; the repository is private or does not exist: check the name (official images are library/<name>) and that ${PAT_ADVICE}`
+          ? `the repository is private or does not exist: check the name (official images are library/<name>) and that ${PAT_ADVICE}`
           : '',
     );
   }

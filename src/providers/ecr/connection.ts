@@ -1,7 +1,7 @@
 import { UpstreamError } from '../../core/errors.js';
 import { HttpError } from '../../net/index.js';
 import type { ConnectionCheck, HealthCheckResult, TestConnectionResult } from '../../plugins/contracts.js';
-import { connectionResult } from '../../plugins/guarded.js';
+import { connectionResult, connectionStep } from '../../plugins/guarded.js';
 import { checkHealth as checkRegistry } from '../oci/connection.js';
 import {
   createRegistryConnector,
@@ -25,15 +25,7 @@ export async function testConnection(op: EcrOperation): Promise<TestConnectionRe
   const endpoints = op.endpoints();
   const checks: ConnectionCheck[] = [];
   const done = () => connectionResult(checks, `connected to ECR at ${endpoints.registryBase.host}`);
-  const step = async (name: string, run: () => Promise<string>, hint?: (error: unknown) => string) => {
-    try {
-      checks.push({ name, ok: true, message: await run() });
-      return true;
-    } catch (error) {
-      checks.push({ name, ok: false, message: `${describeFailure(error)}${hint?.(error) ?? ''}` });
-      return false;
-    }
-  };
+  const step = connectionStep(checks, describeFailure);
   const { credentials } = op.context;
   if (!credentials.configured) {
     checks.push({
@@ -111,7 +103,7 @@ export async function testConnection(op: EcrOperation): Promise<TestConnectionRe
       },
       (error) =>
         deniedByRegistry(error)
-          ? '; the key needs ecr:ListImages, ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on this repository (IAM policy or repository policy)'
+          ? 'the key needs ecr:ListImages, ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on this repository (IAM policy or repository policy)'
           : '',
     );
   }

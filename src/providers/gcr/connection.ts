@@ -5,7 +5,7 @@ import type {
   PluginContext,
   TestConnectionResult,
 } from '../../plugins/contracts.js';
-import { connectionResult } from '../../plugins/guarded.js';
+import { connectionResult, connectionStep } from '../../plugins/guarded.js';
 import { checkHealth as checkOciHealth, testConnection as testOciConnection } from '../oci/connection.js';
 import {
   describeFailure,
@@ -42,15 +42,7 @@ export async function testConnection(
         ? `connected to ${describeRegistry(registry)} as ${describeCredential(credential)}`
         : 'connected',
     );
-  const step = async (name: string, run: () => Promise<string> | string): Promise<boolean> => {
-    try {
-      checks.push({ name, ok: true, message: await run() });
-      return true;
-    } catch (error) {
-      checks.push({ name, ok: false, message: describeFailure(error) });
-      return false;
-    }
-  };
+  const step = connectionStep(checks, describeFailure);
   const { config } = context.integration;
 
   const endpoint = await step('endpoint', () => {

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { ConnectionCheck, TestConnectionResult } from '../../plugins/contracts.js';
-import { connectionResult } from '../../plugins/guarded.js';
+import { connectionResult, connectionStep } from '../../plugins/guarded.js';
 import { checkHealth as checkRegistry } from '../oci/connection.js';
 import {
   createRegistryConnector,
@@ -28,15 +28,7 @@ export async function testConnection(
   const checks: ConnectionCheck[] = [];
   const done = () =>
     connectionResult(checks, `connected to GHCR at ${session.base.host} for ${api.config.owner}`);
-  const step = async (name: string, run: () => Promise<string>) => {
-    try {
-      checks.push({ name, ok: true, message: await run() });
-      return true;
-    } catch (error) {
-      checks.push({ name, ok: false, message: describeFailure(error) });
-      return false;
-    }
-  };
+  const step = connectionStep(checks, describeFailure);
   const configured = api.config.repositories ?? [];
 
   if (!api.context.credentials.configured) {

@@ -1,5 +1,5 @@
 import type { ConnectionCheck, TestConnectionResult } from '../../plugins/contracts.js';
-import { connectionResult } from '../../plugins/guarded.js';
+import { connectionResult, connectionStep } from '../../plugins/guarded.js';
 import { describeFailure, type RegistrySession } from '../oci/index.js';
 import { type HarborApi, jsonOf } from './api.js';
 import { HEALTH_TIMEOUT_MS, readComponents } from './health.js';
@@ -19,15 +19,7 @@ export async function testConnection(
 ): Promise<TestConnectionResult> {
   const checks: ConnectionCheck[] = [];
   const done = () => connectionResult(checks, `connected to Harbor at ${api.base.host}`);
-  const step = async (name: string, run: () => Promise<string>): Promise<boolean> => {
-    try {
-      checks.push({ name, ok: true, message: await run() });
-      return true;
-    } catch (error) {
-      checks.push({ name, ok: false, message: describeFailure(error) });
-      return false;
-    }
-  };
+  const step = connectionStep(checks, describeFailure);
 
   const reachable = await step('reachable', async () => {
     const response = await api.get('ping', { operation: 'ping', allow: [404] });

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { HttpResponse } from '../../net/index.js';
 import type { ConnectionCheck, TestConnectionResult } from '../../plugins/contracts.js';
-import { connectionResult } from '../../plugins/guarded.js';
+import { connectionResult, connectionStep } from '../../plugins/guarded.js';
 import { catalogRefused, readCatalog } from '../oci/client.js';
 import {
   createRegistryConnector,
@@ -38,16 +38,7 @@ export async function testConnection(
 ): Promise<TestConnectionResult> {
   const checks: ConnectionCheck[] = [];
   const done = () => connectionResult(checks, `connected to Quay at ${api.root.host}`);
-  const step = async (name: string, run: () => Promise<string>, hint?: (error: unknown) => string) => {
-    try {
-      checks.push({ name, ok: true, message: await run() });
-      return true;
-    } catch (error) {
-      const extra = hint?.(error);
-      checks.push({ name, ok: false, message: `${describeFailure(error)}${extra ? `; ${extra}` : ''}` });
-      return false;
-    }
-  };
+  const step = connectionStep(checks, describeFailure);
 
   let instance: HttpResponse;
   try {
