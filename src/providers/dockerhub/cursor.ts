@@ -1,5 +1,4 @@
-import { InvalidInputError } from '../../core/errors.js';
-import type { PageOptions } from '../../plugins/contracts.js';
+import { invalidCursor, readCursor, writeCursor } from '../../plugins/paging.js';
 
 /**
  * Our pages over Docker Hub's: a page of up to 1,000 repositories is read from Docker Hub's pages of
@@ -9,15 +8,7 @@ import type { PageOptions } from '../../plugins/contracts.js';
  * number, they may skip or repeat a repository added or deleted between two pages.
  */
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
-
-export function pageSizeOf(options: PageOptions): number {
-  const size = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
-    throw InvalidInputError.field('pageSize', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
-  return size;
-}
+export { pageSizeOf } from '../../plugins/paging.js';
 
 /**
  * Where a listing resumes. `hub`: namespace `n`, Docker Hub's page `p` (from 1), `s` of its items
@@ -28,7 +19,7 @@ export type Position =
   | { readonly k: 'configured'; readonly s: number };
 
 export function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
+  return writeCursor(position);
 }
 
 /** The position a cursor of `kind` holds (the start without one); anything else is invalid input. */
@@ -41,17 +32,11 @@ export function decodeCursor<K extends Position['k']>(
     { k: K }
   >;
   if (cursor === undefined) return start;
-  const invalid = () => InvalidInputError.field('cursor', 'is not a cursor this listing gave');
-  if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw invalid();
-  }
+  if (cursor.length > 200) throw invalidCursor();
+  const parsed = readCursor(cursor);
   const count = (value: unknown, least = 0) => Number.isSafeInteger(value) && Number(value) >= least;
-  if (!parsed || typeof parsed !== 'object' || parsed.k !== kind || !count(parsed.s)) throw invalid();
+  if (parsed.k !== kind || !count(parsed.s)) throw invalidCursor();
   if (kind === 'configured') return { k: 'configured', s: parsed.s } as Extract<Position, { k: K }>;
-  if (!count(parsed.n) || !count(parsed.p, 1)) throw invalid();
+  if (!count(parsed.n) || !count(parsed.p, 1)) throw invalidCursor();
   return { k: 'hub', n: parsed.n, p: parsed.p, s: parsed.s } as Extract<Position, { k: K }>;
 }

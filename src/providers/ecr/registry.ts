@@ -1,7 +1,7 @@
-import { InvalidInputError } from '../../core/errors.js';
 import type { PageOf, PageOptions, RegistryConnector } from '../../plugins/contracts.js';
+import { invalidCursor, pageSizeOf, readCursor, writeCursor } from '../../plugins/paging.js';
 import { createRegistryConnector, RegistryAuthError } from '../oci/index.js';
-import { describeRepositories, MAX_DESCRIBE_RESULTS } from './ecr-api.js';
+import { describeRepositories } from './ecr-api.js';
 import type { EcrOperation } from './exchange.js';
 
 /**
@@ -11,8 +11,6 @@ import type { EcrOperation } from './exchange.js';
  * `oci` reads it. Tags and manifests come from the registry's `/v2/` through the `oci` provider, with
  * the login `GetAuthorizationToken` made (reused across operations until shortly before it expires).
  */
-
-const DEFAULT_PAGE_SIZE = 100;
 
 export function createEcrRegistryConnector(operation: () => EcrOperation): RegistryConnector {
   const oci = () => createRegistryConnector(() => operation().session());
@@ -25,15 +23,14 @@ export function createEcrRegistryConnector(operation: () => EcrOperation): Regis
 }
 
 async function listRepositories(op: EcrOperation, options: PageOptions): Promise<PageOf<string>> {
-  const size = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_DESCRIBE_RESULTS)
-    throw InvalidInputError.field('pageSize', `must be an integer from 1 to ${MAX_DESCRIBE_RESULTS}`);
+  // Our largest page is ECR's largest (MAX_DESCRIBE_RESULTS), so one DescribeRepositories call fills it.
+  const size = pageSizeOf(options);
   const { credentials } = op.context;
   const configured = [...(op.context.integration.config.repositories ?? [])].sort();
   // No AWS keys (anonymous, or a login alone): the registry's catalog, with its own cursors.
   if (!credentials.configured || op.keys.credentialOf(await credentials.get()).kind === 'login')
     return createRegistryConnector(() => op.session()).listRepositories(options);
-  const cursor = readCursor(options.cursor);
+  const cursor = cursorOf(options.cursor);
   if (cursor?.k === 'configured') return configuredPage(configured, size, cursor.t);
   try {
     const page = await credentials.withRetry(
@@ -74,23 +71,14 @@ function configuredPage(all: readonly string[], size: number, after: string | un
     : { items };
 }
 
-const writeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-const badCursor = () => InvalidInputError.field('cursor', 'is not a cursor this listing gave');
-
-function readCursor(raw: string | undefined): Cursor | undefined {
+function cursorOf(raw: string | undefined): Cursor | undefined {
   if (raw === undefined) return undefined;
-  let parsed: Partial<Cursor> | null;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor> | null;
-  } catch {
-    throw badCursor();
-  }
+  const parsed = readCursor(raw);
   if (
-    !parsed ||
     (parsed.k !== 'describe' && parsed.k !== 'configured') ||
     typeof parsed.t !== 'string' ||
     parsed.t === ''
   )
-    throw badCursor();
+    throw invalidCursor();
   return { k: parsed.k, t: parsed.t };
 }

@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../../core/errors.js';
 import type { PageOf, PageOptions, RegistryConnector } from '../../plugins/contracts.js';
+import { pageSizeOf } from '../../plugins/paging.js';
 import { createRegistryConnector, type RegistrySession } from '../oci/index.js';
 
 /**
@@ -28,12 +28,9 @@ export function createGcrRegistryConnector(
 }
 
 const CONFIGURED = 'configured:';
-const MAX_PAGE_SIZE = 1000;
 
 function configuredPage(names: readonly string[], options: PageOptions): PageOf<string> {
-  const size = options.pageSize ?? 100;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
-    throw InvalidInputError.field('pageSize', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  const size = pageSizeOf(options);
   const after = options.cursor?.slice(CONFIGURED.length);
   const rest = [...names].sort().filter((name) => after === undefined || name > after);
   const items = rest.slice(0, size);

@@ -1,5 +1,6 @@
-import { InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
 import type { PageOf, PageOptions, RegistryConnector } from '../../plugins/contracts.js';
+import { invalidCursor, pageSizeOf, readCursor, writeCursor } from '../../plugins/paging.js';
 import { createRegistryConnector, RegistryAuthError, type RegistrySession } from '../oci/index.js';
 import type { GitHubApi } from './api.js';
 import { packagesWindow } from './packages.js';
@@ -11,9 +12,6 @@ import { packagesWindow } from './packages.js';
  * `config.repositories`. Tags, manifests and referrers come from the registry's `/v2/` through the
  * `oci` provider, logged in with the same token.
  */
-
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
 
 export function createGhcrRegistryConnector(
   api: () => GitHubApi,
@@ -36,11 +34,9 @@ export function listingRefused(error: unknown): boolean {
 }
 
 async function listRepositories(api: GitHubApi, options: PageOptions): Promise<PageOf<string>> {
-  const size = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
-    throw InvalidInputError.field('pageSize', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  const size = pageSizeOf(options);
   const configured = [...(api.config.repositories ?? [])].sort();
-  const cursor = readCursor(options.cursor);
+  const cursor = cursorOf(options.cursor);
   if (cursor?.k === 'configured') return configuredPage(configured, size, cursor.t);
   if (!api.context.credentials.configured) {
     if (configured.length > 0) return configuredPage(configured, size, undefined);
@@ -80,21 +76,13 @@ function configuredPage(all: readonly string[], size: number, after: string | un
     : { items };
 }
 
-const writeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-const badCursor = () => InvalidInputError.field('cursor', 'is not a cursor this listing gave');
-
 /** A cursor this listing gave: an offset into GitHub's list, or the last configured name given. */
-function readCursor(raw: string | undefined): Cursor | undefined {
+function cursorOf(raw: string | undefined): Cursor | undefined {
   if (raw === undefined) return undefined;
-  let parsed: Record<string, unknown> | null;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Record<string, unknown> | null;
-  } catch {
-    throw badCursor();
-  }
-  if (parsed?.k === 'packages' && Number.isSafeInteger(parsed.o) && Number(parsed.o) > 0)
+  const parsed = readCursor(raw);
+  if (parsed.k === 'packages' && Number.isSafeInteger(parsed.o) && Number(parsed.o) > 0)
     return { k: 'packages', o: Number(parsed.o) };
-  if (parsed?.k === 'configured' && typeof parsed.t === 'string' && parsed.t !== '')
+  if (parsed.k === 'configured' && typeof parsed.t === 'string' && parsed.t !== '')
     return { k: 'configured', t: parsed.t };
-  throw badCursor();
+  throw invalidCursor();
 }

@@ -1,6 +1,5 @@
-import { InvalidInputError } from '../../core/errors.js';
 import { type HttpResponse, nextLink } from '../../net/index.js';
-import type { PageOptions } from '../../plugins/contracts.js';
+import { invalidCursor, readCursor, writeCursor } from '../../plugins/paging.js';
 import { HARBOR_PAGE_SIZE } from './api.js';
 
 /**
@@ -10,15 +9,7 @@ import { HARBOR_PAGE_SIZE } from './api.js';
  * deleted between two pages may shift the rest by one, as with any offset paging.
  */
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
-
-export function pageSizeOf(options: PageOptions): number {
-  const size = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
-    throw InvalidInputError.field('pageSize', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
-  return size;
-}
+export { pageSizeOf } from '../../plugins/paging.js';
 
 /** Where a listing resumes: `o`, an offset into Harbor's list; `p`, a project's index; `s`, tags skipped. */
 export interface Position {
@@ -28,23 +19,16 @@ export interface Position {
 }
 
 export function encodeCursor(kind: string, position: Position): string {
-  return Buffer.from(JSON.stringify({ k: kind, ...position })).toString('base64url');
+  return writeCursor({ k: kind, ...position });
 }
 
 /** The position a cursor of `kind` holds; anything else is invalid input. */
 export function decodeCursor(kind: string, cursor: string | undefined): Position {
   if (cursor === undefined) return { o: 0, p: 0, s: 0 };
-  const invalid = () => InvalidInputError.field('cursor', 'is not a cursor this listing gave');
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw invalid();
-  }
+  const parsed = readCursor(cursor);
   const count = (value: unknown) =>
     value === undefined || (Number.isSafeInteger(value) && Number(value) >= 0);
-  if (!parsed || parsed.k !== kind || !count(parsed.o) || !count(parsed.p) || !count(parsed.s))
-    throw invalid();
+  if (parsed.k !== kind || !count(parsed.o) || !count(parsed.p) || !count(parsed.s)) throw invalidCursor();
   return { o: Number(parsed.o ?? 0), p: Number(parsed.p ?? 0), s: Number(parsed.s ?? 0) };
 }
 

@@ -9,6 +9,7 @@ import type {
   RegistryConnector,
   ResolvedReference,
 } from '../../plugins/contracts.js';
+import { pageSizeOf } from '../../plugins/paging.js';
 import { describeAnswer, RegistryAuthError, RegistryProtocolError, registryErrorsOf } from './errors.js';
 import { listReferrers } from './referrers.js';
 import type { RegistrySession } from './session.js';
@@ -19,8 +20,6 @@ const INDEX_TYPES: ReadonlySet<string> = new Set([MEDIA_TYPES.ociIndex, MEDIA_TY
 const MANIFEST_TYPES: ReadonlySet<string> = new Set(Object.values(MEDIA_TYPES));
 /** The OCI distribution specification's limit for a manifest a registry must accept. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
 
 const CATALOG: Scope = { type: 'registry', name: 'catalog', actions: ['*'] };
 
@@ -241,13 +240,6 @@ function cursorOf(response: HttpResponse, items: readonly string[]): { nextCurso
   }
   const cursor = last ?? items.at(-1);
   return cursor ? { nextCursor: cursor } : {};
-}
-
-function pageSizeOf(options: PageOptions): number {
-  const size = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
-    throw InvalidInputError.field('pageSize', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
-  return size;
 }
 
 function pageOf(all: readonly string[], options: PageOptions): PageOf<string> {

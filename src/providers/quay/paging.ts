@@ -1,5 +1,4 @@
-import { InvalidInputError } from '../../core/errors.js';
-import type { PageOptions } from '../../plugins/contracts.js';
+import { invalidCursor, readCursor, writeCursor } from '../../plugins/paging.js';
 
 /**
  * Our pages over Quay's. Quay's API pages its repository list by an opaque `next_page` token (a
@@ -9,19 +8,12 @@ import type { PageOptions } from '../../plugins/contracts.js';
  * can never be mistaken for a tag name (the `oci` fallback's cursor), which cannot hold a colon.
  */
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
 /** Quay answers at most this many tags per page. */
 export const QUAY_TAG_PAGE_SIZE = 100;
 
 const PREFIX = 'api:';
 
-export function pageSizeOf(options: PageOptions): number {
-  const size = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
-    throw InvalidInputError.field('pageSize', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
-  return size;
-}
+export { pageSizeOf } from '../../plugins/paging.js';
 
 /** Where a repository listing resumes: namespace index `n`, Quay's `next_page` token `t`, offset `o` in that page. */
 export interface RepositoryPosition {
@@ -44,21 +36,16 @@ export function encodeCursor(
   kind: 'repositories' | 'tags',
   position: RepositoryPosition | TagPosition,
 ): string {
-  return `${PREFIX}${Buffer.from(JSON.stringify({ k: kind, ...position })).toString('base64url')}`;
+  return `${PREFIX}${writeCursor({ k: kind, ...position })}`;
 }
 
-const invalid = () => InvalidInputError.field('cursor', 'is not a cursor this listing gave');
+const invalid = invalidCursor;
 
 function decode(kind: string, cursor: string): Record<string, unknown> {
-  if (!isApiCursor(cursor) || cursor.length > 4096) throw invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor.slice(PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!parsed || typeof parsed !== 'object' || (parsed as { k?: unknown }).k !== kind) throw invalid();
-  return parsed as Record<string, unknown>;
+  if (!isApiCursor(cursor)) throw invalid();
+  const parsed = readCursor(cursor.slice(PREFIX.length));
+  if (parsed.k !== kind) throw invalid();
+  return parsed;
 }
 
 const count = (value: unknown, min: number) => Number.isSafeInteger(value) && Number(value) >= min;
