@@ -33,6 +33,16 @@ export const CAPABILITIES = [
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
+/** What an SCM provider offers when it posts every kind of annotation. */
+export const SCM_CAPABILITIES: readonly Capability[] = [
+  'test_connection',
+  'health_check',
+  'scm.comment',
+  'scm.status',
+  'scm.check_run',
+  'scm.inline_comment',
+];
+
 /** What a container registry provider offers when it reads everything a registry holds. */
 export const REGISTRY_CAPABILITIES: readonly Capability[] = [
   'test_connection',

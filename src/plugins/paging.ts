@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../core/errors.js';
-import type { PageOptions } from './contracts.js';
+import type { PageOf, PageOptions } from './contracts.js';
 
 /**
  * What the registry readers share about our pages: their sizes (1 to 1,000, 100 by default, whatever
@@ -44,4 +44,20 @@ export function readCursor(cursor: string): Record<string, unknown> {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidCursor();
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * A page of configured names (sorted) after `after`, for a listing whose vendor API is refused or
+ * absent: its cursor is `{ k: 'configured', t: <last name> }`.
+ */
+export function configuredPage(
+  all: readonly string[],
+  size: number,
+  after: string | undefined,
+): PageOf<string> {
+  const rest = after === undefined ? all : all.filter((name) => name > after);
+  const items = rest.slice(0, size);
+  return rest.length > size
+    ? { items, nextCursor: writeCursor({ k: 'configured', t: items.at(-1) }) }
+    : { items };
 }

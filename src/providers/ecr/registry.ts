@@ -1,5 +1,5 @@
 import type { PageOf, PageOptions, RegistryConnector } from '../../plugins/contracts.js';
-import { invalidCursor, pageSizeOf, readCursor, writeCursor } from '../../plugins/paging.js';
+import { configuredPage, invalidCursor, pageSizeOf, readCursor, writeCursor } from '../../plugins/paging.js';
 import { createRegistryConnector, RegistryAuthError } from '../oci/index.js';
 import { describeRepositories } from './ecr-api.js';
 import type { EcrOperation } from './exchange.js';
@@ -61,14 +61,6 @@ interface Cursor {
   /** `describe`: ECR's nextToken; `configured`: the last name given from config.repositories. */
   readonly k: 'describe' | 'configured';
   readonly t: string;
-}
-
-function configuredPage(all: readonly string[], size: number, after: string | undefined): PageOf<string> {
-  const rest = after === undefined ? all : all.filter((name) => name > after);
-  const items = rest.slice(0, size);
-  return rest.length > size
-    ? { items, nextCursor: writeCursor({ k: 'configured', t: items.at(-1)! }) }
-    : { items };
 }
 
 function cursorOf(raw: string | undefined): Cursor | undefined {

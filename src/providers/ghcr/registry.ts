@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { PageOf, PageOptions, RegistryConnector } from '../../plugins/contracts.js';
-import { invalidCursor, pageSizeOf, readCursor, writeCursor } from '../../plugins/paging.js';
+import { configuredPage, invalidCursor, pageSizeOf, readCursor, writeCursor } from '../../plugins/paging.js';
 import { createRegistryConnector, RegistryAuthError, type RegistrySession } from '../oci/index.js';
 import type { GitHubApi } from './api.js';
 import { packagesWindow } from './packages.js';
@@ -67,14 +67,6 @@ function withHint(error: unknown, api: GitHubApi): unknown {
 type Cursor =
   | { readonly k: 'packages'; readonly o: number }
   | { readonly k: 'configured'; readonly t: string };
-
-function configuredPage(all: readonly string[], size: number, after: string | undefined): PageOf<string> {
-  const rest = after === undefined ? all : all.filter((name) => name > after);
-  const items = rest.slice(0, size);
-  return rest.length > size
-    ? { items, nextCursor: writeCursor({ k: 'configured', t: items.at(-1)! }) }
-    : { items };
-}
 
 /** A cursor this listing gave: an offset into GitHub's list, or the last configured name given. */
 function cursorOf(raw: string | undefined): Cursor | undefined {

@@ -1,5 +1,5 @@
 import { BoundedMap } from '../../core/bounded-map.js';
-import type { ConnectorPlugin, PluginContext } from '../../plugins/contracts.js';
+import { type ConnectorPlugin, type PluginContext, SCM_CAPABILITIES } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { testCiConnection } from './ci-connection.js';
 import { checkCiHealth } from './ci-health.js';
@@ -69,14 +69,7 @@ export function createGitHubAppPlugin(options: GitHubAppPluginOptions = {}): Git
     // `ci` is GitHub Actions through the same App installation: connection test and health only.
     types: ['scm', 'ci'],
     configSchema: GitHubAppConfigSchema,
-    capabilities: [
-      'test_connection',
-      'health_check',
-      'scm.comment',
-      'scm.status',
-      'scm.check_run',
-      'scm.inline_comment',
-    ],
+    capabilities: SCM_CAPABILITIES,
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
       guardedTest(

@@ -1,5 +1,5 @@
 import { BoundedMap } from '../../core/bounded-map.js';
-import type { ConnectorPlugin } from '../../plugins/contracts.js';
+import { type ConnectorPlugin, SCM_CAPABILITIES } from '../../plugins/contracts.js';
 import { guardedHealth, guardedTest } from '../../plugins/guarded.js';
 import { testCiConnection } from './ci-connection.js';
 import { checkCiHealth } from './ci-health.js';
@@ -29,14 +29,7 @@ export function createGitLabPlugin(): ConnectorPlugin<GitLabConfig> {
     displayName: 'GitLab (gitlab.com and self-managed)',
     types: ['scm', 'ci'],
     configSchema: GitLabConfigSchema,
-    capabilities: [
-      'test_connection',
-      'health_check',
-      'scm.comment',
-      'scm.status',
-      'scm.check_run',
-      'scm.inline_comment',
-    ],
+    capabilities: SCM_CAPABILITIES,
     checkAvailability: () => ({ available: true }),
     testConnection: (context) =>
       guardedTest(
